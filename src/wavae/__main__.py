@@ -1,0 +1,5 @@
+import sys
+
+from wavae.cli import main
+
+sys.exit(main())

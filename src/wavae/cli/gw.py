@@ -1,0 +1,23 @@
+"""``wavae gw ...``: gravitational-wave commands. Data commands live in ``gw_data``, model
+commands (train, generate, evaluate, bench) in ``gw_model``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(domains: argparse._SubParsersAction) -> None:
+    parser = domains.add_parser(
+        "gw",
+        help="gravitational waves: datasets, surrogates, evaluation, benchmarks",
+        description="Gravitational-wave surrogates of lalsimulation approximants (SEOBNRv4).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    from wavae.cli import gw_data
+
+    gw_data.register(commands)
+    try:
+        from wavae.cli import gw_model
+    except ImportError:  # model commands not installed in this build
+        return
+    gw_model.register(commands)
