@@ -21,3 +21,7 @@ __all__ = [
     "register_model",
     "registered_models",
 ]
+
+# Modules whose import registers the built-in models (imported on first lookup by name).
+declare_builtin("wavae.nn.cvae")
+declare_builtin("wavae.nn.models")
