@@ -16,8 +16,7 @@ def register(domains: argparse._SubParsersAction) -> None:
     from wavae.cli import gw_data
 
     gw_data.register(commands)
-    try:
-        from wavae.cli import gw_model
-    except ImportError:  # model commands not installed in this build
-        return
+    from wavae.cli import gw_model
+
     gw_model.register(commands)
+
