@@ -44,6 +44,19 @@ def approximant_names() -> frozenset[str]:
     """Names of every approximant lalsimulation knows."""
     import lalsimulation as ls
 
+    import lal
+
+    names = set()
+    level = lal.GetDebugLevel()
+    lal.ClobberDebugLevel(0)  # probing non-approximant constants: keep lalsimulation quiet
+    try:
+        names = _probe_names(ls)
+    finally:
+        lal.ClobberDebugLevel(level)
+    return frozenset(names)
+
+
+def _probe_names(ls) -> set[str]:
     names = set()
     for attr in dir(ls):  # the enum is exposed as integer module constants named like the approximant
         value = getattr(ls, attr)
@@ -53,7 +66,7 @@ def approximant_names() -> frozenset[str]:
                     names.add(attr)
             except RuntimeError:
                 continue
-    return frozenset(names)
+    return names
 
 
 def lalsuite_version() -> str:
