@@ -16,7 +16,8 @@ def register(domains: argparse._SubParsersAction) -> None:
     from wavae.cli import gw_data
 
     gw_data.register(commands)
-    from wavae.cli import gw_model
+    from wavae.cli import gw_eval, gw_model
 
     gw_model.register(commands)
+    gw_eval.register(commands)
 
