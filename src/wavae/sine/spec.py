@@ -17,11 +17,11 @@ import numpy as np
 # The sine VAE's model and training defaults (see wavae.sine.model for the reasons).
 DEFAULT_MODEL: dict[str, Any] = {
     "latent_dim": 1,
-    "hidden": (128, 64),
+    "hidden": (256, 128, 64),
     "beta": 1.0,
     "sigma": 1.0,
     "learn_sigma": False,
-    "activation": "silu",
+    "activation": "leaky_relu",
 }
 DEFAULT_TRAIN: dict[str, Any] = {
     "epochs": 25,

@@ -273,6 +273,11 @@ class Stream:
         finally:
             self.buffer.close()
 
+    @property
+    def started_at(self) -> float:
+        """``time.perf_counter()`` when the producer started."""
+        return self._t0
+
     def start(self) -> "Stream":
         self._t0 = time.perf_counter()
         self._thread.start()
@@ -338,8 +343,8 @@ def run_stream(
     if seconds is not None and not seconds > 0:
         raise ValueError(f"seconds: must be > 0, got {seconds}")
     stream = Stream(produce, item_shape=item_shape, dtype=dtype, capacity=capacity, chunk=chunk, total=total)
-    deadline = None if seconds is None else time.perf_counter() + seconds
     with stream:
+        deadline = None if seconds is None else stream.started_at + seconds
         for block in stream:
             consume(block)
             if deadline is not None and time.perf_counter() >= deadline:

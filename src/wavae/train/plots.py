@@ -28,7 +28,8 @@ def plot_loss_curve(
     step_log: optional ``(step, epoch_position, loss)`` triples: the training loss during the
         epochs, drawn as a thin line (``epoch_position`` is fractional, e.g. 0.5 = half of epoch 1).
     splits: validation splits to draw (default: every ``*_loss`` key other than train).
-    The y axis is logarithmic when every plotted value is positive.
+    The y axis is logarithmic when every plotted value is positive and they span more than a
+    factor of 20; its range follows the epoch-level values (early per-step spikes are clipped).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -45,11 +46,11 @@ def plot_loss_curve(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     values: list[float] = []
+    steps: list[float] = []
     if step_log:
         xs = [float(e) for _, e, _ in step_log]
-        ys = [float(v) for _, _, v in step_log]
-        ax.plot(xs, ys, color="tab:blue", alpha=0.35, lw=0.8, label="train (per step)")
-        values += ys
+        steps = [float(v) for _, _, v in step_log]
+        ax.plot(xs, steps, color="tab:blue", alpha=0.35, lw=0.8, label="train (per step)")
     train = [(row["epoch"], row["train_loss"]) for row in history if "train_loss" in row]
     if train:
         ax.plot([e for e, _ in train], [v for _, v in train], "o-", color="tab:blue", ms=3, label="train (epoch mean)")
@@ -59,9 +60,16 @@ def plot_loss_curve(
         if pts:
             ax.plot([e for e, _ in pts], [v for _, v in pts], "s-", ms=3, color=_COLOURS[i % len(_COLOURS)], label=split)
             values += [v for _, v in pts]
-    finite = [v for v in values if math.isfinite(v)]
-    if finite and min(finite) > 0:
-        ax.set_yscale("log")
+    finite = [v for v in (values or steps) if math.isfinite(v)]
+    if finite:
+        lo, hi = min(finite), max(finite)
+        lo = min(lo, min((v for v in steps if math.isfinite(v)), default=lo))
+        if lo > 0 and hi / lo > 20:
+            ax.set_yscale("log")
+            ax.set_ylim(lo / 1.2, hi * 1.5)
+        else:
+            pad = 0.08 * (hi - lo) or 0.05 * abs(hi) or 1.0
+            ax.set_ylim(lo - pad, hi + 2 * pad)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     if epochs:
@@ -69,7 +77,7 @@ def plot_loss_curve(
     if title:
         ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    if values:
+    if values or steps:
         ax.legend(fontsize="small")
     fig.tight_layout()
     with atomic_path(path, ".png") as tmp:
