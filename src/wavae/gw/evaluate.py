@@ -26,7 +26,6 @@ waveforms (one lalsimulation call each).
 
 from __future__ import annotations
 
-import inspect
 import math
 import os
 from dataclasses import dataclass, field
@@ -37,9 +36,10 @@ import h5py
 import numpy as np
 import torch
 
-from wavae.gw.decompose import decompose, phase_from_frequency
+from wavae.gw.decompose import decompose
 from wavae.gw.mismatch import DEFAULT_F_LOWER, DEFAULT_PSD, DEFAULT_TAPER, cosine_distance, mismatch
 from wavae.gw.prior import PARAMETERS, chirp_mass, effective_spin
+from wavae.gw.surrogate import DEFAULT_CHUNK
 
 SPLITS = {"train": 0, "validation": 1, "test": 2}
 STATISTICS = ("mean", "median", "best", "worst", "p90", "p99")
@@ -257,30 +257,6 @@ def _read_stored(f: h5py.File, rows: np.ndarray) -> dict[str, np.ndarray]:
 # ----------------------------------------------------------------------------- surrogate
 
 
-def _surrogate_series(surrogate: Any, params: np.ndarray, sample: bool, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Amplitude (b, N) at the reference distance and frequency [Hz] (b, N-1), float64 on the
-    surrogate's device, for (b, 4) physical parameters: conditionals + decoder + keys."""
-    with torch.inference_mode():
-        p = torch.as_tensor(params, dtype=torch.float64, device=surrogate.device)
-        x_hat, keys_hat = surrogate.model.generate(surrogate.rep.labels(p), sample=sample, generator=generator)
-        amp, freq = surrogate.rep.series_from_model(x_hat, keys_hat)
-        return amp.clamp_min(0.0), freq
-
-
-def _polarisations(amp: torch.Tensor, freq: torch.Tensor, delta_t: float, scale: float, inclination: float, coa_phase: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """h+, hx from face-on amplitude and frequency (the formula of wavae.gw.surrogate)."""
-    phase = phase_from_frequency(freq, delta_t) + 2.0 * coa_phase
-    c = math.cos(inclination)
-    return amp * (scale * (1.0 + c * c) / 2.0) * torch.cos(phase), amp * (scale * c) * torch.sin(phase)
-
-
-def _generation_chunk_default() -> int:
-    from wavae.gw.surrogate import Surrogate
-
-    param = inspect.signature(Surrogate.generate).parameters.get("chunk")
-    return int(param.default) if param is not None and isinstance(param.default, int) else 4096
-
-
 # ----------------------------------------------------------------------------- baselines
 
 
@@ -440,14 +416,13 @@ def evaluate_surrogate(
         )
     _check_settings(f_lower, taper, psd, data.n_samples, data.delta_t, latent_k, latent_m, restricted_chi_eff, batch_size)
     baselines = _check_baselines(baselines)
-    chunk = int(generation_chunk or _generation_chunk_default())
+    chunk = int(generation_chunk or DEFAULT_CHUNK)
     flat = np.stack([data.params[k] for k in PARAMETERS], axis=1)
     try:
         surrogate.check_domain(flat, extrapolate)
     except ValueError as err:
         hint = "" if "--extrapolate" in str(err) else "; use --extrapolate (extrapolate=True) to evaluate them anyway"
         raise ValueError(f"--data: {data.path} has points outside the model's trained domain: {err}{hint}") from None
-    scale = rep.reference_distance / data.extrinsic["distance"]
     incl, coa = data.extrinsic["inclination"], data.extrinsic["coa_phase"]
     n, dt = data.rows.size, data.delta_t
     kw = dict(delta_t=dt, f_lower=f_lower, psd=psd, taper=taper)
@@ -468,8 +443,8 @@ def evaluate_surrogate(
         for g0 in range(0, n, chunk):
             g1 = min(g0 + chunk, n)
             states.append(gen.get_state())
-            drawn = _surrogate_series(surrogate, flat[g0:g1], True, gen)
-            means = _surrogate_series(surrogate, flat[g0:g1], False, None)
+            drawn = surrogate.series(flat[g0:g1], sample=True, generator=gen)
+            means = surrogate.series(flat[g0:g1], sample=False, generator=None)
             for b0 in range(g0, g1, batch_size):
                 b1 = min(b0 + batch_size, g1)
                 stored = _read_stored(f, data.rows[b0:b1])
@@ -477,7 +452,7 @@ def evaluate_surrogate(
                 refs = dict(ref_hplus=ref["hplus"], ref_hcross=ref["hcross"], ref_amplitude=ref["amplitude"], ref_frequency=ref["frequency"])
                 for prefix, (amp, freq) in (("", drawn), ("mean_latent_", means)):
                     amp, freq = amp[b0 - g0 : b1 - g0], freq[b0 - g0 : b1 - g0]
-                    hp, hc = _polarisations(amp, freq, dt, scale, incl, coa)
+                    hp, hc = surrogate.polarisations(amp, freq, data.extrinsic["distance"], incl, coa)
                     put(prefix, b0, compare_waveforms(hp, hc, amplitude=amp, frequency=freq, **refs, **kw))
                 peaks = np.argmax(stored["amplitude"], axis=1)
                 for name in baselines:
@@ -498,15 +473,15 @@ def evaluate_surrogate(
 
         latent = None
         if latent_k and latent_m:
-            latent = _latent_study(surrogate, f, data, flat, latent_k, latent_m, seed, scale, incl, coa, kw, progress)
+            latent = _latent_study(surrogate, f, data, flat, latent_k, latent_m, seed, incl, coa, kw, progress)
 
         examples = _pick_examples(metrics["mismatch_hplus"])
         shown: dict[str, dict[str, Any]] = {}
         for name, i in examples.items():
             g = i // chunk
             gen.set_state(states[g])
-            amp, freq = _surrogate_series(surrogate, flat[g * chunk : min((g + 1) * chunk, n)], True, gen)
-            hp, _ = _polarisations(amp[i - g * chunk : i - g * chunk + 1], freq[i - g * chunk : i - g * chunk + 1], dt, scale, incl, coa)
+            amp, freq = surrogate.series(flat[g * chunk : min((g + 1) * chunk, n)], sample=True, generator=gen)
+            hp, _ = surrogate.polarisations(amp[i - g * chunk : i - g * chunk + 1], freq[i - g * chunk : i - g * chunk + 1], data.extrinsic["distance"], incl, coa)
             stored = _read_stored(f, data.rows[i : i + 1])
             shown[name] = _example(i, data.params, dt, stored["hplus"][0], hp[0].cpu().numpy(), stored["amplitude"][0], metrics)
 
@@ -541,7 +516,7 @@ def evaluate_surrogate(
     return EvaluationResult(params=data.params, metrics=metrics, summary=summary, latent=latent, examples=shown, delta_t=dt)
 
 
-def _latent_study(surrogate: Any, f: h5py.File, data: _Split, flat: np.ndarray, k: int, m: int, seed: int, scale: float,
+def _latent_study(surrogate: Any, f: h5py.File, data: _Split, flat: np.ndarray, k: int, m: int, seed: int,
                   incl: float, coa: float, kw: dict[str, Any], progress: bool) -> dict[str, np.ndarray]:
     """K seeded generations of each of M random points: mean and std (ddof=1) of the mismatch."""
     rng = np.random.default_rng(seed)
@@ -553,8 +528,8 @@ def _latent_study(surrogate: Any, f: h5py.File, data: _Split, flat: np.ndarray, 
     bar = _bar(progress, pick.size, "latent study")
     for c0 in range(0, pick.size, per):
         idx = pick[c0 : c0 + per]
-        amp, freq = _surrogate_series(surrogate, np.repeat(flat[idx], k, axis=0), True, gen)
-        hp, hc = _polarisations(amp, freq, data.delta_t, scale, incl, coa)
+        amp, freq = surrogate.series(np.repeat(flat[idx], k, axis=0), sample=True, generator=gen)
+        hp, hc = surrogate.polarisations(amp, freq, data.extrinsic["distance"], incl, coa)
         stored = _read_stored(f, data.rows[idx])
         for pol, h in (("hplus", hp), ("hcross", hc)):
             ref = torch.as_tensor(np.repeat(stored[pol], k, axis=0), device=surrogate.device)

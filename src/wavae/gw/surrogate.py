@@ -30,6 +30,7 @@ from wavae.io.checkpoint import load_checkpoint
 from wavae.train import resolve_device
 
 ArrayLike = Union[float, np.ndarray, torch.Tensor]
+DEFAULT_CHUNK = 4096  # waveforms generated per model call (bounds memory)
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default"
 
 
@@ -113,7 +114,7 @@ class Surrogate:
         sample: bool = True,
         seed: int | None = 42,
         extrapolate: bool = False,
-        chunk: int = 4096,
+        chunk: int = DEFAULT_CHUNK,
     ) -> Waveforms:
         """h+ and hx for masses [Msun], aligned spins, distance [Mpc] and angles [rad].
 
@@ -144,21 +145,35 @@ class Surrogate:
             return Waveforms(hp, hc, t, self.delta_t)
         return Waveforms(hp.cpu().numpy(), hc.cpu().numpy(), t.cpu().numpy(), self.delta_t)
 
+    def series(
+        self, params: np.ndarray | torch.Tensor, *, sample: bool = True, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(batch, 4) physical (mass1, mass2, spin1z, spin2z) -> face-on amplitude (batch, N) at
+        the reference distance and frequency [Hz] (batch, N-1), float64 on the model's device:
+        conditional priors + decoder + de-normalised keys. No domain check (see generate)."""
+        with torch.inference_mode():
+            p = torch.as_tensor(params, dtype=torch.float64, device=self.device)
+            x_hat, keys_hat = self.model.generate(self.rep.labels(p), sample=sample, generator=generator)
+            amp, freq = self.rep.series_from_model(x_hat, keys_hat)
+            return amp.clamp_min(0.0), freq
+
+    def polarisations(
+        self, amp: torch.Tensor, freq: torch.Tensor, distance: Any = 1.0, inclination: Any = 0.0, coa_phase: Any = 0.0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """h+, hx (batch, N) from :meth:`series` output; distance [Mpc] and angles [rad] are
+        scalars or (batch, 1) tensors (the formula of this module's docstring)."""
+        phase = phase_from_frequency(freq, self.delta_t) + 2.0 * torch.as_tensor(coa_phase, dtype=torch.float64, device=amp.device)
+        cos_i = torch.cos(torch.as_tensor(inclination, dtype=torch.float64, device=amp.device))
+        scale = amp * (self.rep.reference_distance / torch.as_tensor(distance, dtype=torch.float64, device=amp.device))
+        return scale * (1.0 + cos_i**2) / 2.0 * torch.cos(phase), scale * cos_i * torch.sin(phase)
+
     def _generate_chunk(self, flat: np.ndarray, sample: bool, gen: torch.Generator | None) -> tuple[torch.Tensor, ...]:
         p = torch.as_tensor(flat, dtype=torch.float64, device=self.device)
-        labels = self.rep.labels(p[:, :4])
-        x_hat, keys_hat = self.model.generate(labels, sample=sample, generator=gen)
-        amp, freq = self.rep.series_from_model(x_hat, keys_hat)
-        amp = amp.clamp_min(0.0)
-        phase = phase_from_frequency(freq, self.delta_t) + 2.0 * p[:, 6:7]
-        cos_i = torch.cos(p[:, 5:6])
-        scale = amp * (self.rep.reference_distance / p[:, 4:5])
-        hp = scale * (1.0 + cos_i**2) / 2.0 * torch.cos(phase)
-        hc = scale * cos_i * torch.sin(phase)
+        amp, freq = self.series(p[:, :4], sample=sample, generator=gen)
+        hp, hc = self.polarisations(amp, freq, p[:, 4:5], p[:, 5:6], p[:, 6:7])
         peak = torch.argmax(amp, dim=1, keepdim=True)
         idx = torch.arange(amp.shape[1], device=self.device).unsqueeze(0)
-        times = (idx - peak).double() * self.delta_t
-        return hp, hc, times
+        return hp, hc, (idx - peak).double() * self.delta_t
 
 
 def apply_extrinsic(hplus_face_on: np.ndarray, hcross_face_on: np.ndarray, distance: float, inclination: float, coa_phase: float, reference_distance: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
