@@ -9,6 +9,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from wavae.io.figures import save_figure
+
 
 def plot_dataset_waveforms(path: str | os.PathLike[str], out: str | os.PathLike[str], count: int = 4) -> Path:
     """Save a PNG with ``count`` waveforms of a dataset file: h+ and hx, amplitude, frequency,
@@ -47,12 +49,7 @@ def plot_dataset_waveforms(path: str | os.PathLike[str], out: str | os.PathLike[
     axes[1, 0].set_ylabel("amplitude A")
     axes[2, 0].set_ylabel("frequency f [Hz]")
     fig.suptitle(f"{approximant}: last {data['waveforms/hplus'].shape[1] * dt:g} s, face-on (2,2) mode", fontsize=11)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out)
 
 
 def plot_generated(waveforms, params: dict[str, np.ndarray], out: str | os.PathLike[str], count: int = 4) -> Path:
@@ -72,9 +69,4 @@ def plot_generated(waveforms, params: dict[str, np.ndarray], out: str | os.PathL
         ax.set_ylabel("strain")
     axes[0, 0].legend(fontsize=8, loc="upper left")
     axes[-1, 0].set_xlabel("time from amplitude peak [s]")
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out)

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from wavae.io.figures import save_figure
+
 LOG_FLOOR = 1e-16
 _POL_LABEL = {"hplus": "h+", "hcross": "hx"}
 
@@ -39,14 +41,6 @@ def _log_bins(arrays: list[np.ndarray], n: int = 40) -> np.ndarray:
     return np.logspace(lo, hi, n + 1)
 
 
-def _save(fig: Any, path: Path) -> Path:
-    plt = _plt()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
-
-
 def plot_histogram(metrics: dict[str, np.ndarray], path: Path) -> Path:
     """Figure 6: log-x histograms of the tapered mismatch of h+ and hx, with the latent-mean
     draw and any baselines overlaid as outlines."""
@@ -67,7 +61,7 @@ def plot_histogram(metrics: dict[str, np.ndarray], path: Path) -> Path:
         ax.set_xlabel(f"mismatch {_POL_LABEL[pol]}")
         ax.set_ylabel("waveforms")
         ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_overlays(examples: dict[str, dict[str, Any]], path: Path) -> Path:
@@ -92,7 +86,7 @@ def plot_overlays(examples: dict[str, dict[str, Any]], path: Path) -> Path:
             if c == 0:
                 ax.set_title(title, fontsize=8, loc="left")
                 ax.legend(fontsize=8, loc="upper left")
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_tomography_mass(params: dict[str, np.ndarray], metrics: dict[str, np.ndarray], path: Path) -> Path:
@@ -106,7 +100,7 @@ def plot_tomography_mass(params: dict[str, np.ndarray], metrics: dict[str, np.nd
         fig.colorbar(sc, ax=ax, label=f"log10 mismatch {_POL_LABEL[pol]}")
         ax.set_xlabel("total mass [Msun]")
         ax.set_ylabel("mass ratio max/min")
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_tomography_chi_eff(params: dict[str, np.ndarray], metrics: dict[str, np.ndarray], summary: dict[str, Any], path: Path) -> Path:
@@ -131,7 +125,7 @@ def plot_tomography_chi_eff(params: dict[str, np.ndarray], metrics: dict[str, np
         ax.set_yscale("log")
         ax.set_xlabel("chi_eff")
         ax.set_ylabel(f"mismatch {_POL_LABEL[pol]}")
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_tomography_binned(summary: dict[str, Any], path: Path) -> Path:
@@ -150,7 +144,7 @@ def plot_tomography_binned(summary: dict[str, Any], path: Path) -> Path:
         ax.set_xlabel(label)
         ax.set_ylabel("median mismatch")
         ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_latent(latent: dict[str, np.ndarray], path: Path) -> Path:
@@ -168,7 +162,7 @@ def plot_latent(latent: dict[str, np.ndarray], path: Path) -> Path:
     ax.set_xlabel("standard deviation of the mismatch over latent draws")
     ax.set_ylabel("points")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_report(result: Any, out: Path) -> dict[str, Path]:
@@ -209,4 +203,4 @@ def plot_benchmark(result: dict[str, Any], path: Path) -> Path:
     m = result.get("machine", {})
     fig.suptitle(f"{m.get('cpu', '?')} ({m.get('cpu_count', '?')} cores, {m.get('torch_threads', '?')} torch threads)"
                  + (f"; GPU {m['gpu']}" if m.get("gpu") else ""), fontsize=9)  # fmt: skip
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=120)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from wavae.io.atomic import atomic_path
+from wavae.io.figures import save_figure
 from wavae.nn.vae import VAE
 from wavae.sine.spec import SineSpec
 from wavae.sine.evaluate import fit_sines
@@ -20,13 +21,6 @@ def _figure(width: float, height: float, dpi: int):
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
-
-
-def _save(fig, path: str | os.PathLike[str]) -> Path:
-    path = Path(path)
-    with atomic_path(path, path.suffix or ".png") as tmp:
-        fig.savefig(tmp, format=(path.suffix or ".png")[1:])
-    return path
 
 
 def smooth(waves: np.ndarray, window: int | None = None) -> np.ndarray:
@@ -64,8 +58,7 @@ def plot_samples(waves: np.ndarray, spec: SineSpec, path: str | os.PathLike[str]
         else:
             ax.set_xlabel("time [s]", fontsize=7)
     fig.suptitle("Waves drawn from the prior, decoded by the VAE", fontsize=9)
-    fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_fit_summary(waves: np.ndarray, spec: SineSpec, path: str | os.PathLike[str]) -> Path:
@@ -90,8 +83,7 @@ def plot_fit_summary(waves: np.ndarray, spec: SineSpec, path: str | os.PathLike[
         ax.axhline(1 / (spec.phase_max - spec.phase_min), color="k", ls="--", lw=0.8)
     ax.set_xlabel("fitted phase [rad]")
     fig.suptitle(f"Sine fits of {len(waves)} generated waves", fontsize=9)
-    fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def animate_stream(

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from wavae.io.atomic import atomic_path
+from wavae.io.figures import save_figure
 
 _COLOURS = ["tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
 
@@ -79,7 +79,4 @@ def plot_loss_curve(
     ax.grid(True, which="both", alpha=0.3)
     if values or steps:
         ax.legend(fontsize="small")
-    fig.tight_layout()
-    with atomic_path(path, ".png") as tmp:
-        fig.savefig(tmp, format="png")
-    return path
+    return save_figure(fig, path)
