@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from wavae.gw.prior import PARAMETERS, Prior
+from wavae.gw.prior import PARAMETERS
 
 KEY_NAMES = ("amplitude_mean", "amplitude_std", "frequency_mean", "frequency_std")
 

@@ -155,7 +155,7 @@ class RingBuffer:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._not_empty:
             t0 = time.perf_counter()
-            ok = self._wait(self._not_empty, lambda: self._closed or self._written > self._read, deadline)
+            self._wait(self._not_empty, lambda: self._closed or self._written > self._read, deadline)
             self.reader_wait_s += time.perf_counter() - t0
             available = self._written - self._read
             if available == 0:
