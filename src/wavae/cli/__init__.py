@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UsageError, ValueError) as err:
+    except (UsageError, ValueError, FileNotFoundError) as err:
         print(f"wavae: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -38,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train', or 'default'")
+    p.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train'")
     p.add_argument("--data", required=True, metavar="FILE.h5", help="dataset file of 'wavae gw datagen'")
     p.add_argument("--report", required=True, metavar="DIR", help="output folder for the report files")
     p.add_argument("--split", default="test", choices=("test", "validation", "train", "all"))
@@ -69,7 +69,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    b.add_argument("--model", default="default", metavar="RUN_DIR", help="checkpoint folder, or 'default'")
+    b.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train'")
     b.add_argument("--batch-sizes", default="1,10,100,1000,10000", help="comma-separated batch sizes N")
     b.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS", help="time each series may spend")
     b.add_argument("--repeats", type=int, default=3, help="timed repetitions per N (median reported)")

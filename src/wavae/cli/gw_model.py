@@ -41,7 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "with hplus, hcross, times and the parameters, and a PNG of up to four waveforms.",
         formatter_class=fmt,
     )
-    g.add_argument("--model", default="default", help="run folder from 'wavae gw train', or 'default'")
+    g.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train'")
     g.add_argument("--mass1", type=float, nargs="+", required=True, help="solar masses")
     g.add_argument("--mass2", type=float, nargs="+", required=True, help="solar masses")
     g.add_argument("--spin1z", type=float, nargs="+", default=[0.0])

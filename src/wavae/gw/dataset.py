@@ -495,6 +495,8 @@ def _fingerprint(f: h5py.File) -> str:
 
 def read_settings(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The settings a dataset file was made with (ValueError if it is not a wavae dataset)."""
+    if not Path(path).is_file():
+        raise ValueError(f"{path}: no such dataset file")
     try:
         with h5py.File(path, "r") as f:
             if f.attrs.get("format") != FORMAT:

@@ -65,8 +65,9 @@ class Surrogate:
         model shipped with the package."""
         path = DEFAULT_MODEL_DIR if str(run_dir) == "default" else Path(run_dir)
         if not (path / "model.json").exists():
-            what = "the shipped default model" if str(run_dir) == "default" else str(path)
-            raise FileNotFoundError(f"{what}: no model.json found (train one with 'wavae gw train --out DIR')")
+            if str(run_dir) == "default":
+                raise FileNotFoundError("no default model is shipped with this version of wavae; train one with 'wavae gw train --out DIR' and pass that folder")
+            raise FileNotFoundError(f"{path}: no model.json found (train one with 'wavae gw train --out DIR')")
         dev = resolve_device(str(device))
         model, info = load_checkpoint(path, device=dev)
         return cls(model, info, dev)
