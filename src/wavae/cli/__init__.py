@@ -12,6 +12,15 @@ from typing import Sequence
 from wavae import __version__
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except for required options and options without one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.required or action.default is None or action.default is argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
+
+
 class UsageError(Exception):
     """A bad argument: printed as one line naming the argument, exit status 2."""
 

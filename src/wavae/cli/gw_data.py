@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from wavae.cli import HelpFormatter
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
@@ -15,7 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             "frequency, and write everything to an HDF5 file. Interrupted runs resume when the same command "
             "is run again."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--n", type=int, required=True, help="number of prior draws")
     p.add_argument("--out", required=True, help="output HDF5 file")

@@ -4,6 +4,8 @@ wavae.gw.bench. Bad input raises ValueError naming the flag (printed as one line
 from __future__ import annotations
 
 import argparse
+
+from wavae.cli import HelpFormatter
 import sys
 from typing import TYPE_CHECKING
 
@@ -36,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             "amplitude and frequency, a Table-2 summary, per-waveform CSV, Figures 5-8 and the latent-sampling "
             "uncertainty (Figure 10). See docs/evaluate.md."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train'")
     p.add_argument("--data", required=True, metavar="FILE.h5", help="dataset file of 'wavae gw datagen'")
@@ -67,7 +69,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             "approximants on N random points for each batch size N, in one run, and write bench.json (times, "
             "ratios, machine) and bench.png (Figure 9). See docs/evaluate.md."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     b.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train'")
     b.add_argument("--batch-sizes", default="1,10,100,1000,10000", help="comma-separated batch sizes N")

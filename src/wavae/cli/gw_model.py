@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+
+from wavae.cli import HelpFormatter
 import json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = HelpFormatter
     p = commands.add_parser(
         "train",
         help="train a waveform surrogate on a dataset file",
@@ -44,8 +46,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     g.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train'")
     g.add_argument("--mass1", type=float, nargs="+", required=True, help="solar masses")
     g.add_argument("--mass2", type=float, nargs="+", required=True, help="solar masses")
-    g.add_argument("--spin1z", type=float, nargs="+", default=[0.0])
-    g.add_argument("--spin2z", type=float, nargs="+", default=[0.0])
+    g.add_argument("--spin1z", type=float, nargs="+", default=[0.0], help="aligned dimensionless spin")
+    g.add_argument("--spin2z", type=float, nargs="+", default=[0.0], help="aligned dimensionless spin")
     g.add_argument("--distance", type=float, nargs="+", default=[1.0], help="Mpc")
     g.add_argument("--inclination", type=float, nargs="+", default=[0.0], help="rad")
     g.add_argument("--coa-phase", type=float, nargs="+", default=[0.0], help="rad")

@@ -6,6 +6,8 @@ Thin: parses arguments, turns bad values into errors naming the flag, calls ``wa
 from __future__ import annotations
 
 import argparse
+
+from wavae.cli import HelpFormatter
 import math
 import os
 import re
@@ -235,7 +237,7 @@ def register(domains: argparse._SubParsersAction) -> None:
         description="The sine-wave VAE of seed 001: train it, sample it, stream it through a ring buffer.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = HelpFormatter
 
     t = commands.add_parser("train", help="train the VAE on synthetic sine waves", formatter_class=fmt,
                             description="Generate sine waves, train the VAE with the shared Trainer, write "
