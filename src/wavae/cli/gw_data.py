@@ -40,6 +40,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--shard-size", type=int, default=100, help="waveforms per resumable shard")
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"), help="storage type of the series")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    geo = p.add_argument_group(
+        "geometric layout (--layout geometric)",
+        "waveforms in units of the total mass M over (mass ratio, spin1z, spin2z), resampled onto one time grid "
+        "(the training set of the default model); the mass, duration, sample-rate and calibration options do not apply",
+    )
+    geo.add_argument("--layout", default="window", choices=("window", "geometric"), help="window: seed-000 1 s windows; geometric: see below")
+    geo.add_argument("--mass-ratio-min", type=float, default=1.0, help="q = heavier / lighter mass")
+    geo.add_argument("--mass-ratio-max", type=float, default=10.0)
+    geo.add_argument("--edge-fraction", type=float, default=0.25, help="share of draws from the arcsine density that favours the box edges")
+    geo.add_argument("--delta-tau", type=float, default=0.25, help="lalsimulation sampling interval, in units of M")
+    geo.add_argument("--reference-mass", type=float, default=60.0, help="total mass [Msun] used to call lalsimulation")
+    geo.add_argument("--tau-start", type=float, default=-22000.0, help="start of the time grid, M before the peak")
+    geo.add_argument("--split", type=float, nargs=3, default=(0.9, 0.05, 0.05), metavar=("TRAIN", "VAL", "TEST"), help="split fractions")
     p.set_defaults(func=_datagen)
 
     q = commands.add_parser("info", help="print a summary of a dataset file")
@@ -49,6 +62,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _datagen(args: argparse.Namespace) -> int:
     from wavae.gw import Prior, generate_dataset
+
+    if args.layout == "geometric":
+        return _datagen_geometric(args)
 
     prior = Prior(
         mass1=(args.mass1_min, args.mass1_max),
@@ -62,6 +78,26 @@ def _datagen(args: argparse.Namespace) -> int:
         duration=args.duration, prior=prior, workers=args.workers, scheduler=args.scheduler,
         shard_size=args.shard_size, calibration_size=args.calibration_size, storage_dtype=args.dtype,
         progress=not args.quiet,
+    )  # fmt: skip
+    return 0
+
+
+def _datagen_geometric(args: argparse.Namespace) -> int:
+    from wavae.gw.geometric import IntrinsicPrior, TimeGrid
+    from wavae.gw.geometric_dataset import generate_geometric_dataset
+
+    prior = IntrinsicPrior(
+        mass_ratio=(args.mass_ratio_min, args.mass_ratio_max), spin1z=(args.spin1z_min, args.spin1z_max),
+        spin2z=(args.spin2z_min, args.spin2z_max), edge_fraction=args.edge_fraction,
+    )  # fmt: skip
+    try:
+        grid = TimeGrid(tau_start=args.tau_start)
+    except ValueError as err:
+        raise ValueError(f"--tau-start: {err}") from None
+    generate_geometric_dataset(
+        args.out, args.n, approximant=args.approximant, seed=args.seed, prior=prior, grid=grid, delta_tau=args.delta_tau,
+        reference_mass=args.reference_mass, split_fractions=tuple(args.split), workers=args.workers,
+        scheduler=args.scheduler, shard_size=args.shard_size, progress=not args.quiet,
     )  # fmt: skip
     return 0
 

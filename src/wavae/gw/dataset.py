@@ -348,24 +348,9 @@ def generate_dataset(
             write_json(manifest_path, {"settings": wanted, "shard_size": shard_size, "tau_constant": tau})
         params = settings.prior.sample(settings.n, settings.seed)
         n_shards = -(-settings.n // shard_size)
-        todo = [i for i in range(n_shards) if not _shard_path(parts, i).exists()]
-        done_before = settings.n - sum(min(shard_size, settings.n - i * shard_size) for i in todo)
-        bar = _progress_bar(progress, settings.n, done_before)
-        gen_start = time.perf_counter()
-        futures = {}
-        for i in todo:
-            lo, hi = i * shard_size, min((i + 1) * shard_size, settings.n)
-            futures[engine.submit(_shard_task, _slices(params, lo, hi), np.arange(lo, hi), settings, tau)] = (i, hi - lo)
-        generated = 0
-        for fut in engine.as_completed(futures):
-            i, size = futures[fut]
-            _write_shard(_shard_path(parts, i), fut.result())
-            generated += size
-            if bar is not None:
-                bar.update(size)
-        if bar is not None:
-            bar.close()
-        gen_seconds = time.perf_counter() - gen_start
+        generated, gen_seconds = run_shards(
+            engine, parts, params, shard_size, progress, lambda chunk, idx: (_shard_task, chunk, idx, settings, tau)
+        )
     except BaseException:
         engine.close(cancel=True)
         raise
@@ -381,6 +366,35 @@ def generate_dataset(
         )
     _say(progress, f"wrote {out}: {n_ok} waveforms, {n_failed} rejected by lalsimulation (total {time.perf_counter() - started:.1f} s)")
     return summary
+
+
+def run_shards(
+    engine: Any, parts: Path, params: dict[str, np.ndarray], shard_size: int, progress: bool,
+    task: Callable[[dict[str, np.ndarray], np.ndarray], tuple[Any, ...]],
+) -> tuple[int, float]:
+    """Run the shards of ``params`` not yet in ``parts`` on ``engine`` and write each one
+    atomically as it completes. ``task(chunk, indices)`` returns ``(fn, *args)`` to submit.
+    Returns (points generated now, seconds)."""
+    n = len(next(iter(params.values())))
+    n_shards = -(-n // shard_size)
+    todo = [i for i in range(n_shards) if not _shard_path(parts, i).exists()]
+    done_before = n - sum(min(shard_size, n - i * shard_size) for i in todo)
+    bar = _progress_bar(progress, n, done_before)
+    start = time.perf_counter()
+    futures = {}
+    for i in todo:
+        lo, hi = i * shard_size, min((i + 1) * shard_size, n)
+        futures[engine.submit(*task(_slices(params, lo, hi), np.arange(lo, hi)))] = (i, hi - lo)
+    generated = 0
+    for fut in engine.as_completed(futures):
+        i, size = futures[fut]
+        _write_shard(_shard_path(parts, i), fut.result())
+        generated += size
+        if bar is not None:
+            bar.update(size)
+    if bar is not None:
+        bar.close()
+    return generated, time.perf_counter() - start
 
 
 def _say(enabled: bool, message: str) -> None:
@@ -483,12 +497,12 @@ def _assemble(out: Path, parts: Path, n_shards: int, settings: DatasetSettings, 
     return n_ok, int(fi.size)
 
 
-def _fingerprint(f: h5py.File) -> str:
+def _fingerprint(f: h5py.File, parameters: Iterable[str] = (*PARAMETERS, "f_lower")) -> str:
     """sha256 over the settings, the lalsuite version and every parameter/index array."""
     h = hashlib.sha256()
     h.update(str(f.attrs["settings"]).encode())
     h.update(str(f.attrs["lalsuite_version"]).encode())
-    for key in ("index", "split", *(f"params/{k}" for k in (*PARAMETERS, "f_lower"))):
+    for key in ("index", "split", *(f"params/{k}" for k in parameters)):
         h.update(np.ascontiguousarray(f[key][:]).tobytes())
     return h.hexdigest()
 
