@@ -40,7 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=HelpFormatter,
     )
-    p.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train'")
+    p.add_argument("--model", default="default", metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train', or 'default' (the shipped model)")
     p.add_argument("--data", required=True, metavar="FILE.h5", help="dataset file of 'wavae gw datagen'")
     p.add_argument("--report", required=True, metavar="DIR", help="output folder for the report files")
     p.add_argument("--split", default="test", choices=("test", "validation", "train", "all"))
@@ -71,7 +71,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=HelpFormatter,
     )
-    b.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train'")
+    b.add_argument("--model", default="default", metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train', or 'default' (the shipped model)")
+    b.add_argument("--compare", action="append", metavar="LABEL=RUN_DIR", help="another surrogate timed in the same run (repeatable), e.g. cvae2c2e1d=runs/cvae")
     b.add_argument("--batch-sizes", default="1,10,100,1000,10000", help="comma-separated batch sizes N")
     b.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS", help="time each series may spend")
     b.add_argument("--repeats", type=int, default=3, help="timed repetitions per N (median reported)")
@@ -114,13 +115,23 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _labelled(items: list[str] | None) -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        label, sep, path = item.partition("=")
+        if not sep or not label or not path or not label.replace("_", "").isalnum():
+            raise ValueError(f"--compare: expected LABEL=RUN_DIR with a word-like label, got {item!r}")
+        out[label] = path
+    return out
+
+
 def _bench(args: argparse.Namespace) -> int:
     from wavae.gw.bench import run_benchmark, write_benchmark
 
     result = run_benchmark(
         args.model, batch_sizes=_int_list(args.batch_sizes, "--batch-sizes"), time_budget=args.time_budget,
         repeats=args.repeats, devices=_names(args.device), baselines=_names(args.baselines), seed=args.seed,
-        progress=not args.quiet,
+        progress=not args.quiet, compare=_labelled(args.compare),
     )  # fmt: skip
     files = write_benchmark(result, args.out)
     for name, r in result["ratios"].items():

@@ -18,7 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=fmt,
     )
     p.add_argument("--data", required=True, help="HDF5 file from 'wavae gw datagen'")
-    p.add_argument("--model", default="cvae2c2e1d", help="registered model name (cvae2c2e1d, cae2c2e1d)")
+    p.add_argument("--model", default="cvae2c2e1d", help="cvae2c2e1d, cae2c2e1d (window datasets) or geometric_rom (geometric datasets)")
     p.add_argument("--out", required=True, help="run folder: checkpoints, metrics.csv, loss.png")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=50)
@@ -34,6 +34,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes")
     p.add_argument("--overwrite", action="store_true", help="start afresh even if --out holds another run")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    rom = p.add_argument_group("geometric_rom", "least-squares fit of the reduced-order model; the optimiser options do not apply")
+    rom.add_argument("--degree", type=int, default=16, help="total degree of the Chebyshev features")
+    rom.add_argument("--n-amplitude", type=int, default=16, help="amplitude basis size")
+    rom.add_argument("--n-phase", type=int, default=24, help="phase basis size")
+    rom.add_argument("--sample-rate", type=float, default=8192.0, help="Hz, of the generated windows")
+    rom.add_argument("--duration", type=float, default=1.0, help="seconds, of the generated windows")
     p.set_defaults(func=_train)
 
     g = commands.add_parser(
@@ -43,7 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "with hplus, hcross, times and the parameters, and a PNG of up to four waveforms.",
         formatter_class=fmt,
     )
-    g.add_argument("--model", required=True, metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train'")
+    g.add_argument("--model", default="default", metavar="RUN_DIR", help="checkpoint folder of 'wavae gw train', or 'default' (the shipped model)")
     g.add_argument("--mass1", type=float, nargs="+", required=True, help="solar masses")
     g.add_argument("--mass2", type=float, nargs="+", required=True, help="solar masses")
     g.add_argument("--spin1z", type=float, nargs="+", default=[0.0], help="aligned dimensionless spin")
@@ -61,6 +67,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.model == "geometric_rom":
+        return _fit_rom(args)
     from wavae.gw.train import train_surrogate
     from wavae.train import TrainConfig
 
@@ -75,6 +83,22 @@ def _train(args: argparse.Namespace) -> int:
         num_workers=args.num_workers, progress=not args.quiet,
     )  # fmt: skip
     train_surrogate(args.data, args.out, model=args.model, model_config=model_config, train_config=cfg, limit=args.limit, overwrite=args.overwrite)
+    return 0
+
+
+def _fit_rom(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wavae.gw.rom_fit import fit_geometric_rom
+
+    if not args.sample_rate > 0 or not args.duration > 0:
+        raise ValueError("--sample-rate, --duration: must be > 0")
+    out = Path(args.out)
+    if (out / "model.json").exists() and not args.overwrite:
+        raise ValueError(f"--out: {out} already holds a model; pass --overwrite to replace it")
+    n = int(round(args.duration * args.sample_rate))
+    fit_geometric_rom(args.data, out, degree=args.degree, n_amplitude=args.n_amplitude, n_phase=args.n_phase,
+                      limit=args.limit, n_samples=n, delta_t=1.0 / args.sample_rate, progress=not args.quiet)  # fmt: skip
     return 0
 
 

@@ -10,6 +10,10 @@ from wavae.gw.info import describe_dataset
 from wavae.gw.prior import Prior, chirp_mass, effective_spin, split_labels
 from wavae.gw.waveform import WaveformError, f_lower_for_duration, generate_polarisations, generate_window
 
+from wavae.nn.base import declare_builtin
+
+declare_builtin("wavae.gw.rom")  # the default model, geometric_rom, loads by name
+
 __all__ = [
     "DatasetSettings",
     "DatasetSummary",

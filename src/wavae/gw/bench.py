@@ -118,7 +118,7 @@ def _surrogate_on(model: Any, device: torch.device) -> Any:
     if isinstance(model, Surrogate):
         if model.device == device:
             return model
-        return Surrogate(copy.deepcopy(model.model).to(device), model.info, device)
+        return type(model)(copy.deepcopy(model.model).to(device), model.info, device)
     try:
         return Surrogate.load(model, device=device)
     except FileNotFoundError as err:
@@ -154,6 +154,7 @@ def run_benchmark(
     baselines: Sequence[str] = DEFAULT_BASELINES,
     seed: int = 0,
     progress: bool = False,
+    compare: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Measure the time per batch and per waveform against batch size N.
 
@@ -166,6 +167,8 @@ def run_benchmark(
         baselines: lalsimulation time-domain approximants ([] for none).
         seed: seed of the random parameters (drawn from the surrogate's trained prior).
         progress: print one line per measurement to stderr.
+        compare: further surrogates, label -> run folder or loaded Surrogate, timed on the same
+            points and devices (series ``<label>_<device>``; ratios ``<label>_<device>/surrogate_<device>``).
 
     Returns:
         JSON-ready dict: ``format``, ``created``, ``machine`` (:func:`machine_info`),
@@ -197,25 +200,28 @@ def run_benchmark(
     cols = [torch.as_tensor(params[k], dtype=torch.float64) for k in PARAMETERS]
     duration = rep.n_samples * rep.delta_t
 
+    others = {label: _surrogate_on(m, devs[0]) for label, m in (compare or {}).items()}
     series: dict[str, dict[str, Any]] = {}
     for dev in devs:
-        s = first if dev == first.device else _surrogate_on(first, dev)
-        warm = [c[:WARMUP_SIZE] for c in cols]
-        for _ in range(WARMUP_BATCHES):  # §IV.2: 10 batches of 2 dummy waveforms, discarded
-            s.generate(*warm, seed=None)
-        _sync(dev)
-
-        def call(n: int, s: Any = s, dev: torch.device = dev) -> float:
-            args = [c[:n] for c in cols]
+        for label, base in (("surrogate", first), *others.items()):
+            s = base if dev == base.device else _surrogate_on(base, dev)
+            warm = [c[:WARMUP_SIZE] for c in cols]
+            for _ in range(WARMUP_BATCHES):  # §IV.2: 10 batches of 2 dummy waveforms, discarded
+                s.generate(*warm, seed=None)
             _sync(dev)
-            t0 = time.perf_counter()
-            w = s.generate(*args, seed=None)
-            _sync(dev)
-            dt = time.perf_counter() - t0
-            del w
-            return dt
 
-        series[f"surrogate_{dev.type}"] = {"device": str(dev), **_run_series(f"surrogate_{dev.type}", "surrogate", sizes, repeats, time_budget, call, progress)}
+            def call(n: int, s: Any = s, dev: torch.device = dev) -> float:
+                args = [c[:n] for c in cols]
+                _sync(dev)
+                t0 = time.perf_counter()
+                w = s.generate(*args, seed=None)
+                _sync(dev)
+                dt = time.perf_counter() - t0
+                del w
+                return dt
+
+            name = f"{label}_{dev.type}"
+            series[name] = {"device": str(dev), "model": label, **_run_series(name, "surrogate", sizes, repeats, time_budget, call, progress)}
 
     f_lower = f_lower_for_duration(params["mass1"], params["mass2"], duration, NEWTONIAN_TAU_CONSTANT * TAU_FACTOR, F_LOWER_REDUCTION)
     f_lower, f_scale, shortest = _checked_f_lower(baselines, params, f_lower, rep.delta_t, duration)
@@ -266,6 +272,15 @@ def run_benchmark(
                     "note": "baseline time per waveform at the largest N <= 1000 it reached (it is linear in N)",
                 }
             ratios[f"{b}/{sname}"] = entry
+    for sname, ss in series.items():  # other surrogates against the benchmarked one, same device
+        main = f"surrogate_{sname.rsplit('_', 1)[-1]}"
+        if ss["kind"] != "surrogate" or sname == main or main not in series:
+            continue
+        ms = series[main]
+        common = [n for n in ss["n"] if n in ms["n"]]
+        r = [ss["time_per_waveform_s"][ss["n"].index(n)] / ms["time_per_waveform_s"][ms["n"].index(n)] for n in common]
+        at = {"ratio": r[common.index(RATIO_AT)], "surrogate_n": RATIO_AT, "baseline_n": RATIO_AT} if RATIO_AT in common else None
+        ratios[f"{sname}/{main}"] = {"n": common, "ratio": r, "at_1000": at}
     return {
         "format": FORMAT,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -274,6 +289,7 @@ def run_benchmark(
             "model": str(model) if isinstance(model, (str, os.PathLike)) else "a loaded Surrogate",
             "model_name": first.info.get("model"),
             "model_dataset_fingerprint": first.fingerprint,
+            "compare": {k: (str(v) if isinstance(v, (str, os.PathLike)) else "a loaded Surrogate") for k, v in (compare or {}).items()},
             "batch_sizes": sizes,
             "time_budget_s": float(time_budget),
             "repeats": int(repeats),

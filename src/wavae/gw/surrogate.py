@@ -36,14 +36,24 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default
 
 @dataclass
 class Waveforms:
-    """Generated polarisations, shape (batch, samples), and the time axis [s] of each row,
-    shape (batch, samples), with t = 0 at the peak of that row's amplitude. numpy arrays
-    unless the parameters came as torch tensors (then tensors on the model's device)."""
+    """Generated polarisations, shape (batch, samples); ``start`` (batch,) is the time [s] of
+    each row's first sample relative to the peak of its amplitude (t = 0), so row j's time
+    axis is ``start[j] + delta_t * arange(samples)`` (:attr:`times`). numpy arrays unless the
+    parameters came as torch tensors (then tensors on the model's device)."""
 
     hplus: Any
     hcross: Any
-    times: Any
+    start: Any
     delta_t: float
+
+    @property
+    def times(self) -> Any:
+        """Time axis [s] of every row, (batch, samples), float64, t = 0 at the amplitude peak."""
+        n = self.hplus.shape[-1]
+        if isinstance(self.start, torch.Tensor):
+            steps = torch.arange(n, dtype=torch.float64, device=self.start.device) * self.delta_t
+            return self.start.reshape(-1, 1).double() + steps
+        return np.asarray(self.start, dtype=np.float64).reshape(-1, 1) + np.arange(n) * self.delta_t
 
 
 class Surrogate:
@@ -66,10 +76,14 @@ class Surrogate:
         path = DEFAULT_MODEL_DIR if str(run_dir) == "default" else Path(run_dir)
         if not (path / "model.json").exists():
             if str(run_dir) == "default":
-                raise FileNotFoundError("no default model is shipped with this version of wavae; train one with 'wavae gw train --out DIR' and pass that folder")
+                raise FileNotFoundError(f"the default model is missing from {path}: reinstall wavae")
             raise FileNotFoundError(f"{path}: no model.json found (train one with 'wavae gw train --out DIR')")
         dev = resolve_device(str(device))
         model, info = load_checkpoint(path, device=dev)
+        if info.get("model") == "geometric_rom" and cls is Surrogate:
+            from wavae.gw.rom_surrogate import RomSurrogate
+
+            return RomSurrogate(model, info, dev)
         return cls(model, info, dev)
 
     @property
@@ -94,12 +108,7 @@ class Surrogate:
         qmax = float(self.rep.prior["max_mass_ratio"])
         if (q > qmax * (1 + 1e-9)).any():
             problems.append(f"mass ratio {q.max():.3g} is above the trained maximum {qmax:g}")
-        if not problems:
-            return
-        if extrapolate:
-            warnings.warn("extrapolating outside the trained domain: " + "; ".join(problems), stacklevel=3)
-            return
-        raise ValueError("; ".join(problems) + " (extrapolate=True, or --extrapolate, generates anyway with a warning)")
+        report_domain(problems, extrapolate)
 
     @torch.inference_mode()
     def generate(
@@ -141,10 +150,10 @@ class Surrogate:
             gen = torch.Generator(device=self.device)
             gen.manual_seed(int(seed))
         outs = [self._generate_chunk(flat[i : i + chunk], sample, gen) for i in range(0, len(flat), chunk)]
-        hp, hc, t = (torch.cat([o[j] for o in outs]) for j in range(3))
+        hp, hc, start = (torch.cat([o[j] for o in outs]) if len(outs) > 1 else outs[0][j] for j in range(3))
         if as_torch:
-            return Waveforms(hp, hc, t, self.delta_t)
-        return Waveforms(hp.cpu().numpy(), hc.cpu().numpy(), t.cpu().numpy(), self.delta_t)
+            return Waveforms(hp, hc, start, self.delta_t)
+        return Waveforms(hp.cpu().numpy(), hc.cpu().numpy(), start.cpu().numpy(), self.delta_t)
 
     def series(
         self, params: np.ndarray | torch.Tensor, *, sample: bool = True, generator: torch.Generator | None = None
@@ -172,9 +181,18 @@ class Surrogate:
         p = torch.as_tensor(flat, dtype=torch.float64, device=self.device)
         amp, freq = self.series(p[:, :4], sample=sample, generator=gen)
         hp, hc = self.polarisations(amp, freq, p[:, 4:5], p[:, 5:6], p[:, 6:7])
-        peak = torch.argmax(amp, dim=1, keepdim=True)
-        idx = torch.arange(amp.shape[1], device=self.device).unsqueeze(0)
-        return hp, hc, (idx - peak).double() * self.delta_t
+        peak = torch.argmax(amp, dim=1)
+        return hp, hc, -peak.double() * self.delta_t
+
+
+def report_domain(problems: list[str], extrapolate: bool) -> None:
+    """Raise ValueError listing ``problems`` (or, with ``extrapolate``, warn); nothing if none."""
+    if not problems:
+        return
+    if extrapolate:
+        warnings.warn("extrapolating outside the trained domain: " + "; ".join(problems), stacklevel=4)
+        return
+    raise ValueError("; ".join(problems) + " (extrapolate=True, or --extrapolate, generates anyway with a warning)")
 
 
 def apply_extrinsic(hplus_face_on: np.ndarray, hcross_face_on: np.ndarray, distance: float, inclination: float, coa_phase: float, reference_distance: float = 1.0) -> tuple[np.ndarray, np.ndarray]:

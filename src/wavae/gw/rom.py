@@ -1,0 +1,155 @@
+"""The geometric reduced-order model (``geometric_rom``): the default surrogate.
+
+Pipeline, all in geometric units (see :mod:`wavae.gw.geometric`):
+
+    (q, spin1z, spin2z) -> Chebyshev features (T,) -> coefficients (K_a + K_p + 1,)
+        -> amplitude / eta and phase on the time grid via weighted SVD bases, tau_end
+        -> h+, hx for any total mass, distance, inclination, coa_phase (:mod:`wavae.gw.synthesis`).
+
+The map from parameters to coefficients is linear in fixed features (tensor Chebyshev
+polynomials of total degree <= ``degree`` in x = (2 ln q / ln q_max - 1, spin1z / s, spin2z / s)),
+fitted by exact least squares with the mismatch weights of :mod:`wavae.gw.reduced_basis`.
+The decoder (SVD bases) is linear and deterministic: SEOBNRv4 is a deterministic function of
+its parameters, so a latent draw can only add error (docs/results/default_model/ measures it).
+
+The bases are stored "packed": for each node the value and the slope to the next node of
+amplitude and phase, so one matrix product gives everything linear interpolation needs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+import numpy as np
+import torch
+
+from wavae.gw.geometric import TimeGrid
+from wavae.nn.base import GenerativeModel, ModelOutput, register_model
+
+
+def feature_indices(degree: int) -> np.ndarray:
+    """(T, 3) exponents (i, j, k) with i + j + k <= degree, in a fixed order."""
+    return np.array([(i, j, k) for i in range(degree + 1) for j in range(degree + 1 - i) for k in range(degree + 1 - i - j)], dtype=np.int64)
+
+
+def chebyshev_features(x: torch.Tensor, indices: torch.Tensor, degree: int) -> torch.Tensor:
+    """x (B, 3) in [-1, 1] -> (B, T) products T_i(x0) T_j(x1) T_k(x2)."""
+    polys = [torch.ones_like(x), x]
+    for _ in range(2, degree + 1):
+        polys.append(2.0 * x * polys[-1] - polys[-2])
+    table = torch.stack(polys[: degree + 1], dim=2)  # (B, 3, degree + 1)
+    return table[:, 0, indices[:, 0]] * table[:, 1, indices[:, 1]] * table[:, 2, indices[:, 2]]
+
+
+@dataclass
+class RomConfig:
+    """Shapes and domain of a geometric ROM (JSON-serialisable)."""
+
+    grid: dict[str, float] = field(default_factory=lambda: TimeGrid().to_dict())
+    degree: int = 16
+    n_amplitude: int = 16
+    n_phase: int = 24
+    mass_ratio: tuple[float, float] = (1.0, 10.0)
+    spin1z: tuple[float, float] = (-0.99, 0.99)
+    spin2z: tuple[float, float] = (-0.99, 0.99)
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_amplitude + self.n_phase + 1
+
+    @property
+    def time_grid(self) -> TimeGrid:
+        return TimeGrid(**self.grid)
+
+
+@register_model
+class GeometricROM(GenerativeModel):
+    """Buffers: ``poly`` (T, K+1) float64 coefficients of the standardised outputs,
+    ``out_mean``/``out_std`` (K+1,), ``packed`` (K_a + K_p + 2, 4 G) float32 bases (rows: amplitude
+    components, phase components, amplitude mean, phase mean; columns: per node amplitude,
+    amplitude slope, phase, phase slope)."""
+
+    name = "geometric_rom"
+    config_class = RomConfig
+
+    def __init__(self, config: RomConfig) -> None:
+        super().__init__(config)
+        idx = feature_indices(config.degree)
+        g = config.time_grid.size
+        self.register_buffer("indices", torch.as_tensor(idx))
+        self.register_buffer("poly", torch.zeros(len(idx), config.n_outputs, dtype=torch.float64))
+        self.register_buffer("out_mean", torch.zeros(config.n_outputs, dtype=torch.float64))
+        self.register_buffer("out_std", torch.ones(config.n_outputs, dtype=torch.float64))
+        self.register_buffer("packed", torch.zeros(config.n_amplitude + config.n_phase + 2, 4 * g))
+
+    def scaled_inputs(self, mass_ratio: torch.Tensor, spin1z: torch.Tensor, spin2z: torch.Tensor) -> torch.Tensor:
+        """(B,) each -> (B, 3) float64 in [-1, 1] over the trained box."""
+        c = self.config
+        lq = torch.log(mass_ratio / c.mass_ratio[0]) / math.log(c.mass_ratio[1] / c.mass_ratio[0])
+        cols = [2.0 * lq - 1.0]
+        for v, (lo, hi) in ((spin1z, c.spin1z), (spin2z, c.spin2z)):
+            cols.append((2.0 * v - (lo + hi)) / (hi - lo))
+        return torch.stack(cols, dim=1).to(torch.float64)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return chebyshev_features(x, self.indices, self.config.degree)
+
+    def coefficients(self, mass_ratio: torch.Tensor, spin1z: torch.Tensor, spin2z: torch.Tensor) -> torch.Tensor:
+        """(B, K_a + K_p + 1) float64: amplitude and phase coefficients, then tau_end [M]."""
+        x = self.scaled_inputs(mass_ratio, spin1z, spin2z)
+        return (self.features(x) @ self.poly) * self.out_std + self.out_mean
+
+    def nodes(self, mass_ratio: torch.Tensor, spin1z: torch.Tensor, spin2z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Packed node values (B, G) complex128 (see :func:`wavae.gw.synthesis.pack_nodes`) and
+        tau_end (B,) [M]."""
+        c = self.config
+        coef = self.coefficients(mass_ratio, spin1z, spin2z)
+        eta = (mass_ratio / (1.0 + mass_ratio) ** 2).unsqueeze(1)
+        ka, kp = c.n_amplitude, c.n_phase
+        ones = torch.ones_like(eta)
+        weights = torch.cat([coef[:, :ka] * eta, coef[:, ka : ka + kp], eta, ones], dim=1).to(self.packed.dtype)
+        flat = weights @ self.packed  # (B, 4 G)
+        return flat.view(flat.shape[0], -1, 4).view(torch.complex128).squeeze(2), coef[:, -1]
+
+    def series(self, mass_ratio: torch.Tensor, spin1z: torch.Tensor, spin2z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """amplitude [M/D] and phase [rad] on the grid, (B, G) float32 each, and tau_end (B,)."""
+        packed, tau_end = self.nodes(mass_ratio, spin1z, spin2z)
+        real = torch.view_as_real(packed).view(torch.float32).view(packed.shape[0], -1, 4)
+        return real[..., 0], real[..., 2], tau_end
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> ModelOutput:
+        """Weighted squared coefficient error (the mismatch proxy) of ``batch['targets']``
+        (B, K+1) at ``batch['params']`` (B, 3) = (q, spin1z, spin2z)."""
+        p = batch["params"].to(torch.float64)
+        pred = self.coefficients(p[:, 0], p[:, 1], p[:, 2])
+        err = pred[:, :-1] - batch["targets"][:, :-1].to(torch.float64)
+        loss = 0.5 * (err**2).sum(dim=1).mean()
+        return ModelOutput(loss, {"mismatch_proxy": loss.detach()})
+
+    def load_fit(self, poly: np.ndarray, out_mean: np.ndarray, out_std: np.ndarray, packed: np.ndarray) -> None:
+        """Install fitted arrays (shapes as the buffers)."""
+        for name, value in (("poly", poly), ("out_mean", out_mean), ("out_std", out_std), ("packed", packed)):
+            buf = getattr(self, name)
+            if tuple(value.shape) != tuple(buf.shape):
+                raise ValueError(f"{name}: expected shape {tuple(buf.shape)}, got {tuple(value.shape)}")
+            buf.copy_(torch.as_tensor(value, dtype=buf.dtype))
+
+
+def packed_bases(amplitude_basis: np.ndarray, phase_basis: np.ndarray, amplitude_mean: np.ndarray, phase_mean: np.ndarray) -> np.ndarray:
+    """(K_a, G), (K_p, G), (G,), (G,) -> (K_a + K_p + 2, 4 G) float32 value/slope layout."""
+    ka, g = amplitude_basis.shape
+    kp = phase_basis.shape[0]
+    out = np.zeros((ka + kp + 2, g, 4))
+
+    def put(rows: slice | int, values: np.ndarray, col: int) -> None:
+        out[rows, :, col] = values
+        out[rows, :-1, col + 1] = np.diff(values, axis=-1)
+
+    put(slice(0, ka), amplitude_basis, 0)
+    put(slice(ka, ka + kp), phase_basis, 2)
+    put(ka + kp, amplitude_mean, 0)
+    put(ka + kp + 1, phase_mean, 2)
+    return out.reshape(ka + kp + 2, 4 * g).astype(np.float32)
+
+
+__all__ = ["GeometricROM", "RomConfig", "chebyshev_features", "feature_indices", "packed_bases"]
