@@ -8,6 +8,8 @@ import pytest
 
 # Keep worker processes and BLAS from oversubscribing the CI machine's two cores.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Generate eagerly: torch.compile costs tens of seconds per process (tested on its own).
+os.environ.setdefault("WAVAE_COMPILE", "0")
 
 TINY = dict(n=12, seed=7, duration=0.25, calibration_size=20, shard_size=4)
 

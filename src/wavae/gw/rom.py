@@ -65,9 +65,9 @@ class RomConfig:
 @register_model
 class GeometricROM(GenerativeModel):
     """Buffers: ``poly`` (T, K+1) float64 coefficients of the standardised outputs,
-    ``out_mean``/``out_std`` (K+1,), ``packed`` (K_a + K_p + 2, 4 G) float32 bases (rows: amplitude
-    components, phase components, amplitude mean, phase mean; columns: per node amplitude,
-    amplitude slope, phase, phase slope)."""
+    ``out_mean``/``out_std`` (K+1,), ``packed`` (K_a + K_p + 3, 4 G) float32 bases (rows: amplitude
+    components, phase components, amplitude mean, phase mean, a constant phase; columns: per
+    node amplitude, amplitude slope, phase, phase slope)."""
 
     name = "geometric_rom"
     config_class = RomConfig
@@ -80,7 +80,7 @@ class GeometricROM(GenerativeModel):
         self.register_buffer("poly", torch.zeros(len(idx), config.n_outputs, dtype=torch.float64))
         self.register_buffer("out_mean", torch.zeros(config.n_outputs, dtype=torch.float64))
         self.register_buffer("out_std", torch.ones(config.n_outputs, dtype=torch.float64))
-        self.register_buffer("packed", torch.zeros(config.n_amplitude + config.n_phase + 2, 4 * g))
+        self.register_buffer("packed", torch.zeros(config.n_amplitude + config.n_phase + 3, 4 * g))
 
     def scaled_inputs(self, mass_ratio: torch.Tensor, spin1z: torch.Tensor, spin2z: torch.Tensor) -> torch.Tensor:
         """(B,) each -> (B, 3) float64 in [-1, 1] over the trained box."""
@@ -99,15 +99,26 @@ class GeometricROM(GenerativeModel):
         x = self.scaled_inputs(mass_ratio, spin1z, spin2z)
         return (self.features(x) @ self.poly) * self.out_std + self.out_mean
 
-    def nodes(self, mass_ratio: torch.Tensor, spin1z: torch.Tensor, spin2z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def nodes(
+        self,
+        mass_ratio: torch.Tensor,
+        spin1z: torch.Tensor,
+        spin2z: torch.Tensor,
+        amplitude_scale: torch.Tensor | None = None,
+        phase_shift: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Packed node values (B, G) complex128 (see :func:`wavae.gw.synthesis.pack_nodes`) and
-        tau_end (B,) [M]."""
+        tau_end (B,) [M]. ``amplitude_scale`` (B,) multiplies the amplitude and ``phase_shift``
+        (B,) [rad] is added to the phase, both folded into the coefficients for free."""
         c = self.config
         coef = self.coefficients(mass_ratio, spin1z, spin2z)
         eta = (mass_ratio / (1.0 + mass_ratio) ** 2).unsqueeze(1)
+        if amplitude_scale is not None:
+            eta = eta * amplitude_scale.reshape(-1, 1)
         ka, kp = c.n_amplitude, c.n_phase
         ones = torch.ones_like(eta)
-        weights = torch.cat([coef[:, :ka] * eta, coef[:, ka : ka + kp], eta, ones], dim=1).to(self.packed.dtype)
+        shift = torch.zeros_like(eta) if phase_shift is None else phase_shift.reshape(-1, 1).to(eta.dtype).expand_as(eta)
+        weights = torch.cat([coef[:, :ka] * eta, coef[:, ka : ka + kp], eta, ones, shift], dim=1).to(self.packed.dtype)
         flat = weights @ self.packed  # (B, 4 G)
         return flat.view(flat.shape[0], -1, 4).view(torch.complex128).squeeze(2), coef[:, -1]
 
@@ -136,10 +147,11 @@ class GeometricROM(GenerativeModel):
 
 
 def packed_bases(amplitude_basis: np.ndarray, phase_basis: np.ndarray, amplitude_mean: np.ndarray, phase_mean: np.ndarray) -> np.ndarray:
-    """(K_a, G), (K_p, G), (G,), (G,) -> (K_a + K_p + 2, 4 G) float32 value/slope layout."""
+    """(K_a, G), (K_p, G), (G,), (G,) -> (K_a + K_p + 3, 4 G) float32 value/slope layout; the
+    last row is a constant phase of 1 rad (it carries 2 coa_phase)."""
     ka, g = amplitude_basis.shape
     kp = phase_basis.shape[0]
-    out = np.zeros((ka + kp + 2, g, 4))
+    out = np.zeros((ka + kp + 3, g, 4))
 
     def put(rows: slice | int, values: np.ndarray, col: int) -> None:
         out[rows, :, col] = values
@@ -149,7 +161,8 @@ def packed_bases(amplitude_basis: np.ndarray, phase_basis: np.ndarray, amplitude
     put(slice(ka, ka + kp), phase_basis, 2)
     put(ka + kp, amplitude_mean, 0)
     put(ka + kp + 1, phase_mean, 2)
-    return out.reshape(ka + kp + 2, 4 * g).astype(np.float32)
+    put(ka + kp + 2, np.ones(g), 2)
+    return out.reshape(ka + kp + 3, 4 * g).astype(np.float32)
 
 
 __all__ = ["GeometricROM", "RomConfig", "chebyshev_features", "feature_indices", "packed_bases"]

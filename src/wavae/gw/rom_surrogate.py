@@ -13,6 +13,7 @@ Same calls as :class:`~wavae.gw.surrogate.Surrogate` (``generate``, ``series``,
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from wavae.gw.decompose import decompose
 from wavae.gw.geometric import MTSUN_S, TimeGrid, intrinsic_from_components
 from wavae.gw.prior import Prior
 from wavae.gw.surrogate import Surrogate, report_domain
-from wavae.gw.synthesis import peak_offset, synthesise
+from wavae.gw.synthesis import extrinsic_factors, fused_kernel, kernel_arguments, node_positions, peak_offset, render
 
 
 @dataclass
@@ -47,6 +48,27 @@ class RomSurrogate(Surrogate):
         self.rep = RomSampling(int(meta["n_samples"]), float(meta["delta_t"]), float(meta.get("reference_distance", 1.0)))
         self.fingerprint = meta.get("dataset_fingerprint")
         self.grid: TimeGrid = model.config.time_grid
+        self._kernel = None
+        self.compiled = False
+
+    def compile(self, enabled: bool = True) -> "RomSurrogate":
+        """Fuse the per-sample work with ``torch.compile`` (CPU only; ~8x faster at batch 1000).
+        The first call afterwards compiles (tens of seconds; cached on disk by torch for later
+        processes). If compilation is impossible here (no C++ compiler), warn and stay eager."""
+        if not enabled or self.device.type != "cpu":
+            self._kernel, self.compiled = None, False
+            return self
+        kernel = torch.compile(fused_kernel, dynamic=True)
+        try:
+            with torch.inference_mode():
+                args = kernel_arguments(torch.zeros(2), torch.full((2,), 60.0), self.grid, 64, self.rep.delta_t)
+                kernel(torch.zeros(2, self.grid.size, 4), cross_ratio=torch.ones(2, 1), **args)
+        except Exception as err:  # noqa: BLE001 - any backend failure means: run eagerly
+            warnings.warn(f"torch.compile is unavailable here ({type(err).__name__}: {err}); generating without it", stacklevel=2)
+            self._kernel, self.compiled = None, False
+            return self
+        self._kernel, self.compiled = kernel, True
+        return self
 
     @property
     def deterministic(self) -> bool:
@@ -90,9 +112,15 @@ class RomSurrogate(Surrogate):
     def _face(self, params: Any, distance: Any = 1.0, inclination: Any = 0.0, coa_phase: Any = 0.0) -> tuple[torch.Tensor, ...]:
         with torch.inference_mode():
             mass, q, s1, s2 = self._intrinsic(params)
-            nodes, tau_end = self.model.nodes(q, s1, s2)
-            hp, hc = synthesise(nodes, tau_end, mass, self.grid, self.rep.n_samples, self.rep.delta_t,
-                                distance, inclination, coa_phase)  # fmt: skip
+            plus, cross_ratio, shift = extrinsic_factors(mass, distance, inclination, coa_phase, mass.shape[0], self.device)
+            nodes, tau_end = self.model.nodes(q, s1, s2, amplitude_scale=plus, phase_shift=shift)
+            if self._kernel is not None:
+                values = torch.view_as_real(nodes).view(torch.float32).view(nodes.shape[0], -1, 4)
+                kw = kernel_arguments(tau_end, mass, self.grid, self.rep.n_samples, self.rep.delta_t)
+                hp, hc = self._kernel(values, cross_ratio=cross_ratio.float().reshape(-1, 1), **kw)
+            else:
+                positions = node_positions(tau_end, mass, self.grid, self.rep.n_samples, self.rep.delta_t)
+                hp, hc = render(nodes, positions, cross_ratio)
             return hp, hc, peak_offset(tau_end, mass, self.rep.n_samples, self.rep.delta_t)
 
     def series(self, params: Any, *, sample: bool = True, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:

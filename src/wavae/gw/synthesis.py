@@ -10,6 +10,8 @@ phase together. Everything runs in float32 on the series' device except the per-
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from wavae.gw.geometric import MRSUN_MPC, MTSUN_S, TimeGrid
@@ -26,6 +28,94 @@ def pack_nodes(amplitude: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
     return packed.view(torch.complex128).squeeze(2)
 
 
+def extrinsic_factors(
+    total_mass: torch.Tensor | float,
+    distance: torch.Tensor | float,
+    inclination: torch.Tensor | float,
+    coa_phase: torch.Tensor | float,
+    batch: int,
+    device: torch.device,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-row (B,) float64 factors of the (2,2)-mode extrinsic map: amplitude scale of h+
+    (G M / c^2 / D (1 + cos^2 i) / 2, in strain per unit A_hat), the ratio hx / h+ of the
+    amplitudes (cos i / ((1 + cos^2 i) / 2)) and the phase shift 2 coa_phase."""
+    f64 = dict(dtype=torch.float64, device=device)
+
+    def col(v: torch.Tensor | float) -> torch.Tensor:
+        return torch.as_tensor(v, **f64).reshape(-1).expand(batch)
+
+    cos_i = torch.cos(col(inclination))
+    plus = col(total_mass) * MRSUN_MPC / col(distance) * (1.0 + cos_i**2) / 2.0
+    return plus, cos_i / ((1.0 + cos_i**2) / 2.0), 2.0 * col(coa_phase)
+
+
+def node_positions(tau_end: torch.Tensor, total_mass: torch.Tensor, grid: TimeGrid, n_samples: int, delta_t: float) -> torch.Tensor:
+    """Fractional node index (B, n_samples) float32 of every output sample, in [0, size - 1):
+    sample k sits at tau_k = tau_end - (n_samples - 1 - k) delta_t / M. Samples after
+    ``tau_stop`` land on the last node, where the amplitude is zero."""
+    tau_end = torch.as_tensor(tau_end, dtype=torch.float64).reshape(-1, 1)
+    dev = tau_end.device
+    mass = torch.as_tensor(total_mass, dtype=torch.float64, device=dev).reshape(-1, 1)
+    # x = tau_stop + offset - tau_k = x_last + (n - 1 - k) * step; position = (u_first - x^(1/4)) / du
+    x_last = ((grid.tau_stop + grid.offset) - tau_end).float()
+    step = (delta_t / (mass * MTSUN_S)).float()
+    back = torch.arange(n_samples - 1, -1, -1, dtype=torch.float32, device=dev)
+    x = torch.addcmul(x_last, back.unsqueeze(0), step)
+    x.clamp_(min=0.0).sqrt_().sqrt_()
+    first = torch.tensor(grid.u_first / grid.du, dtype=torch.float32, device=dev)
+    pos = torch.addcmul(first, x, torch.tensor(-1.0 / grid.du, dtype=torch.float32, device=dev), out=x)
+    return pos.clamp_(0.0, grid.size - 1.001)
+
+
+def render(nodes: torch.Tensor, positions: torch.Tensor, cross_ratio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """h+, hx (B, N) float32 from packed nodes (B, G) whose amplitude is already the h+
+    amplitude and whose phase includes 2 coa_phase, at fractional positions (B, N)."""
+    b, n = positions.shape
+    idx = positions.long()
+    w = positions - idx
+    node = torch.view_as_real(torch.gather(nodes, 1, idx)).view(torch.float32).view(b, n, 4)
+    amp = torch.addcmul(node[..., 0], w, node[..., 1])
+    phase = torch.addcmul(node[..., 2], w, node[..., 3])
+    hp = torch.cos(phase).mul_(amp)
+    hc = torch.sin(phase).mul_(amp).mul_(cross_ratio.to(torch.float32).reshape(-1, 1))
+    return hp, hc
+
+
+def fused_kernel(values: torch.Tensor, x_last: torch.Tensor, step: torch.Tensor, back: torch.Tensor, first: float,
+                 inv_du: float, last: float, cross_ratio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`node_positions` and :func:`render` as one expression, written for
+    ``torch.compile``, which fuses it into a single loop over the samples (~8x faster on a
+    CPU than the eager path, same numbers to float32 rounding).
+
+    values (B, G, 4) float32 (amplitude, slope, phase, slope); x_last, step, cross_ratio (B, 1)
+    float32; back (1, N) = N-1 .. 0; first = u_first / du, inv_du = 1 / du, last = size - 1.001.
+    """
+    x = torch.clamp(x_last + back * step, min=0.0)
+    pos = torch.clamp(first - torch.sqrt(torch.sqrt(x)) * inv_du, 0.0, last)
+    idx = pos.long()
+    w = pos - idx
+    rows = torch.arange(values.shape[0], device=values.device).unsqueeze(1)
+    v = values[rows, idx]
+    amp = v[..., 0] + w * v[..., 1]
+    phase = v[..., 2] + w * v[..., 3]
+    return torch.cos(phase) * amp, torch.sin(phase) * amp * cross_ratio
+
+
+def kernel_arguments(tau_end: torch.Tensor, total_mass: torch.Tensor, grid: TimeGrid, n_samples: int, delta_t: float) -> dict[str, Any]:
+    """The per-call scalars and (B, 1) columns :func:`fused_kernel` takes besides the nodes."""
+    tau_end = torch.as_tensor(tau_end, dtype=torch.float64).reshape(-1, 1)
+    dev = tau_end.device
+    mass = torch.as_tensor(total_mass, dtype=torch.float64, device=dev).reshape(-1, 1)
+    return {
+        "x_last": ((grid.tau_stop + grid.offset) - tau_end).float(),
+        "step": (delta_t / (mass * MTSUN_S)).float(),
+        "back": torch.arange(n_samples - 1, -1, -1, dtype=torch.float32, device=dev).unsqueeze(0),
+        "first": grid.u_first / grid.du,
+        "inv_du": 1.0 / grid.du,
+        "last": grid.size - 1.001,
+    }
+
+
 def synthesise(
     nodes: torch.Tensor,
     tau_end: torch.Tensor,
@@ -39,35 +129,20 @@ def synthesise(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """h+, hx (B, n_samples) float32.
 
-    nodes: (B, G) packed amplitude [M/D units] and phase [rad] (:func:`pack_nodes`); tau_end, total_mass [Msun], distance
-    [Mpc], inclination and coa_phase [rad] are (B,) tensors or scalars.
+    nodes: (B, G) packed amplitude [M/D units] and phase [rad] (:func:`pack_nodes`); tau_end
+    [M] and total_mass [Msun] (B,); distance [Mpc], inclination and coa_phase [rad]: (B,) or
+    scalars. (The default model folds the extrinsic factors into its coefficients instead.)
     """
-    dev = nodes.device
     b = nodes.shape[0]
-    f64 = dict(dtype=torch.float64, device=dev)
-    mass = torch.as_tensor(total_mass, **f64).reshape(-1, 1).expand(b, 1)
-    step = delta_t / (mass * MTSUN_S)  # sample spacing in M, (B, 1)
-    # x = tau_stop + offset - tau_k = x_last + (n - 1 - k) * step, with x_last = tau_stop + offset - tau_end
-    x_last = (grid.tau_stop + grid.offset) - torch.as_tensor(tau_end, **f64).reshape(-1, 1)
-    back = torch.arange(n_samples - 1, -1, -1, dtype=torch.float32, device=dev)
-    x = torch.addcmul(x_last.float(), back.unsqueeze(0), step.float())  # (B, N)
-    x.clamp_(min=0.0).sqrt_().sqrt_()
-    pos = x.mul_(-1.0 / grid.du).add_(grid.u_first / grid.du)  # fractional node index
-    pos.clamp_(0.0, grid.size - 1.0)
-    idx = pos.long().clamp_(max=grid.size - 2)
-    w = pos.sub_(idx)
-    w.clamp_(max=1.0)
-    node = torch.gather(nodes, 1, idx)  # (B, N) complex128
-    node = torch.view_as_real(node).view(torch.float32).view(b, n_samples, 4)
-    amp = torch.addcmul(node[..., 0], w, node[..., 1])
-    ph = torch.addcmul(node[..., 2], w, node[..., 3])
-    cos_i = torch.cos(torch.as_tensor(inclination, **f64)).reshape(-1, 1)
-    scale = (mass * MRSUN_MPC / torch.as_tensor(distance, **f64).reshape(-1, 1)).expand(b, 1)
-    two_phic = (2.0 * torch.as_tensor(coa_phase, **f64)).reshape(-1, 1).expand(b, 1).float()
-    ph.add_(two_phic)
-    hp = torch.cos(ph).mul_(amp).mul_((scale * (1.0 + cos_i**2) / 2.0).float())
-    hc = torch.sin(ph).mul_(amp).mul_((scale * cos_i).float())
-    return hp, hc
+    plus, cross_ratio, shift = extrinsic_factors(total_mass, distance, inclination, coa_phase, b, nodes.device)
+    real = torch.view_as_real(nodes).view(torch.float32).view(b, -1, 4)
+    factor = torch.ones(b, 1, 4, dtype=torch.float32, device=nodes.device)
+    factor[:, 0, :2] = plus.float().unsqueeze(1)
+    offset = torch.zeros_like(factor)
+    offset[:, 0, 2] = shift.float()
+    scaled = torch.addcmul(offset, real, factor).contiguous()
+    scaled = scaled.view(torch.complex128).squeeze(2)
+    return render(scaled, node_positions(tau_end, total_mass, grid, n_samples, delta_t), cross_ratio)
 
 
 def peak_offset(tau_end: torch.Tensor, total_mass: torch.Tensor, n_samples: int, delta_t: float) -> torch.Tensor:
@@ -75,4 +150,4 @@ def peak_offset(tau_end: torch.Tensor, total_mass: torch.Tensor, n_samples: int,
     return torch.as_tensor(tau_end, dtype=torch.float64) * torch.as_tensor(total_mass, dtype=torch.float64) * MTSUN_S - (n_samples - 1) * delta_t
 
 
-__all__ = ["pack_nodes", "synthesise", "peak_offset"]
+__all__ = ["extrinsic_factors", "fused_kernel", "kernel_arguments", "node_positions", "pack_nodes", "peak_offset", "render", "synthesise"]
