@@ -108,3 +108,10 @@ def test_geometric_dataset_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="--split"):
         generate_geometric_dataset(tmp_path / "x.h5", 4, split_fractions=(0.5, 0.1, 0.1), progress=False)
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_info_describes_a_geometric_dataset(geometric_dataset):
+    from wavae.gw import describe_dataset
+
+    text = describe_dataset(geometric_dataset)
+    assert "wavae-gw-geometric/1" in text and f"{GRID.size} nodes" in text and "tau_end" in text

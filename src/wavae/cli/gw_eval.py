@@ -7,6 +7,7 @@ import argparse
 
 from wavae.cli import HelpFormatter
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -83,6 +84,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     b.add_argument("--quiet", action="store_true", help="no progress lines")
     b.set_defaults(func=_bench)
 
+    c = commands.add_parser(
+        "compare",
+        help="one figure of the mismatch distributions of several evaluation reports",
+        description="Overlay the h+ mismatch histograms and cumulative fractions of several 'wavae gw evaluate' "
+        "reports of the same data (or any per_waveform.csv column, e.g. a baseline's).",
+        formatter_class=HelpFormatter,
+    )
+    c.add_argument("--report", action="append", required=True, metavar="LABEL=DIR[:COLUMN]",
+                   help="a report folder and optionally its column (default mismatch_hplus), e.g. "
+                   "XAS=reports/default:baseline_IMRPhenomXAS_mismatch_hplus (repeatable)")  # fmt: skip
+    c.add_argument("--out", required=True, help="PNG path")
+    c.add_argument("--title", default="", help="figure title")
+    c.set_defaults(func=_compare)
+
 
 def _load(run_dir: str, device: str) -> Surrogate:
     """Load a surrogate; errors name --model or --device."""
@@ -112,6 +127,29 @@ def _evaluate(args: argparse.Namespace) -> int:
     line = ", ".join(f"{p} median {t[f'mismatch_{p}']['median']:.3e}" for p in ("hplus", "hcross"))
     print(f"{result.n} waveforms: mismatch {line}")
     print(f"wrote {len(files)} files to {args.report}: {', '.join(files)}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import csv
+
+    import numpy as np
+
+    from wavae.gw.report_plots import plot_mismatch_comparison
+
+    series = {}
+    for label, spec in _labelled(args.report).items():
+        folder, _, column = spec.partition(":")
+        column = column or "mismatch_hplus"
+        path = Path(folder) / "per_waveform.csv"
+        if not path.is_file():
+            raise ValueError(f"--report: {path} not found (write it with 'wavae gw evaluate --report {folder}')")
+        with open(path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        if rows and column not in rows[0]:
+            raise ValueError(f"--column: {path} has no column {column!r}")
+        series[label] = np.array([float(r[column]) for r in rows if r[column] not in ("", "nan")])
+    print(f"wrote {plot_mismatch_comparison(series, Path(args.out), args.title)}")
     return 0
 
 

@@ -425,6 +425,9 @@ def evaluate_surrogate(
         raise ValueError(f"--data: {data.path} has points outside the model's trained domain: {err}{hint}") from None
     incl, coa = data.extrinsic["inclination"], data.extrinsic["coa_phase"]
     n, dt = data.rows.size, data.delta_t
+    deterministic = bool(getattr(surrogate, "deterministic", False))  # no latent: one draw, no latent study
+    if deterministic:
+        latent_k = latent_m = 0
     kw = dict(delta_t=dt, f_lower=f_lower, psd=psd, taper=taper)
 
     metrics: dict[str, np.ndarray] = {}
@@ -444,13 +447,13 @@ def evaluate_surrogate(
             g1 = min(g0 + chunk, n)
             states.append(gen.get_state())
             drawn = surrogate.series(flat[g0:g1], sample=True, generator=gen)
-            means = surrogate.series(flat[g0:g1], sample=False, generator=None)
+            means = None if deterministic else surrogate.series(flat[g0:g1], sample=False, generator=None)
             for b0 in range(g0, g1, batch_size):
                 b1 = min(b0 + batch_size, g1)
                 stored = _read_stored(f, data.rows[b0:b1])
                 ref = {k: torch.as_tensor(v, device=surrogate.device) for k, v in stored.items()}
                 refs = dict(ref_hplus=ref["hplus"], ref_hcross=ref["hcross"], ref_amplitude=ref["amplitude"], ref_frequency=ref["frequency"])
-                for prefix, (amp, freq) in (("", drawn), ("mean_latent_", means)):
+                for prefix, (amp, freq) in (("", drawn),) if means is None else (("", drawn), ("mean_latent_", means)):
                     amp, freq = amp[b0 - g0 : b1 - g0], freq[b0 - g0 : b1 - g0]
                     hp, hc = surrogate.polarisations(amp, freq, data.extrinsic["distance"], incl, coa)
                     put(prefix, b0, compare_waveforms(hp, hc, amplitude=amp, frequency=freq, **refs, **kw))
@@ -499,8 +502,9 @@ def evaluate_surrogate(
         "taper": taper,
         "pad": True,
         "seed": seed,
-        "latent_draw": f"sample=True from the conditional priors, torch generator seeded {seed} (as Surrogate.generate(..., seed={seed}))",
-        "mean_latent_draw": "sample=False: latent means of the conditional priors",
+        "latent_draw": "none: the model is deterministic" if deterministic else
+        f"sample=True from the conditional priors, torch generator seeded {seed} (as Surrogate.generate(..., seed={seed}))",
+        "mean_latent_draw": "not computed (deterministic model)" if deterministic else "sample=False: latent means of the conditional priors",
         "latent_k": latent_k,
         "latent_m": latent_m,
         "generation_chunk": chunk,
@@ -739,7 +743,7 @@ def _markdown(result: EvaluationResult) -> str:
         "zero-padded to twice the length. Cosine distance (eq. 5) for the amplitude and frequency series."
     )
     if "latent_draw" in st:
-        out.append(f"Plain names: latent {st['latent_draw']}; `mean_latent_`: {st['mean_latent_draw']}.")
+        out.append(f"Plain names: latent draw {st['latent_draw']}; `mean_latent_`: {st['mean_latent_draw']}.")
     if st.get("baselines"):
         out.append(f"`baseline_<approximant>_`: lalsimulation {', '.join(st['baselines'])}, {st['baseline_alignment']}.")
     out += ["", "## All waveforms", "", markdown_table(s["table"]), ""]

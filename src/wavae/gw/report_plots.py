@@ -64,6 +64,28 @@ def plot_histogram(metrics: dict[str, np.ndarray], path: Path) -> Path:
     return save_figure(fig, path, dpi=120)
 
 
+def plot_mismatch_comparison(series: dict[str, np.ndarray], path: Path, title: str = "") -> Path:
+    """Overlaid log-x histograms (left) and cumulative fractions (right) of the h+ mismatch of
+    several models on the same waveforms; ``series`` maps a label to its values."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    data = {k: _positive(v) for k, v in series.items()}
+    bins = _log_bins(list(data.values()), 50)
+    for i, (label, v) in enumerate(data.items()):
+        axes[0].hist(v, bins=bins, histtype="step", lw=1.6, color=f"C{i}", label=f"{label} (median {np.median(v):.1e})")
+        axes[1].plot(np.sort(v), np.arange(1, v.size + 1) / v.size, color=f"C{i}", lw=1.6, label=label)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("mismatch h+")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("waveforms")
+    axes[1].set_ylabel("fraction of waveforms below")
+    axes[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return save_figure(fig, path, dpi=120)
+
+
 def plot_overlays(examples: dict[str, dict[str, Any]], path: Path) -> Path:
     """Figure 5: stored and generated h+ for the best, median and worst cases; full window on
     the left, the last 0.1 s before and 0.05 s after the peak on the right."""
