@@ -37,8 +37,11 @@ def chebyshev_features(x: torch.Tensor, indices: torch.Tensor, degree: int) -> t
     polys = [torch.ones_like(x), x]
     for _ in range(2, degree + 1):
         polys.append(2.0 * x * polys[-1] - polys[-2])
-    table = torch.stack(polys[: degree + 1], dim=2)  # (B, 3, degree + 1)
-    return table[:, 0, indices[:, 0]] * table[:, 1, indices[:, 1]] * table[:, 2, indices[:, 2]]
+    width = degree + 1
+    # rows (d, k) of a (3 (degree + 1), B) table: selecting whole rows is a contiguous copy
+    table = torch.stack(polys[:width], dim=0).permute(2, 0, 1).reshape(3 * width, x.shape[0])
+    pick = [table.index_select(0, indices[:, d] + d * width) for d in range(3)]
+    return (pick[0] * pick[1] * pick[2]).t()
 
 
 @dataclass
@@ -65,9 +68,9 @@ class RomConfig:
 @register_model
 class GeometricROM(GenerativeModel):
     """Buffers: ``poly`` (T, K+1) float64 coefficients of the standardised outputs,
-    ``out_mean``/``out_std`` (K+1,), ``packed`` (K_a + K_p + 3, 4 G) float32 bases (rows: amplitude
+    ``out_mean``/``out_std`` (K+1,), ``packed`` (K_a + K_p + 3, 2 G) float32 bases (rows: amplitude
     components, phase components, amplitude mean, phase mean, a constant phase; columns: per
-    node amplitude, amplitude slope, phase, phase slope)."""
+    node amplitude, phase)."""
 
     name = "geometric_rom"
     config_class = RomConfig
@@ -80,7 +83,7 @@ class GeometricROM(GenerativeModel):
         self.register_buffer("poly", torch.zeros(len(idx), config.n_outputs, dtype=torch.float64))
         self.register_buffer("out_mean", torch.zeros(config.n_outputs, dtype=torch.float64))
         self.register_buffer("out_std", torch.ones(config.n_outputs, dtype=torch.float64))
-        self.register_buffer("packed", torch.zeros(config.n_amplitude + config.n_phase + 3, 4 * g))
+        self.register_buffer("packed", torch.zeros(config.n_amplitude + config.n_phase + 3, 2 * g))
 
     def scaled_inputs(self, mass_ratio: torch.Tensor, spin1z: torch.Tensor, spin2z: torch.Tensor) -> torch.Tensor:
         """(B,) each -> (B, 3) float64 in [-1, 1] over the trained box."""
@@ -107,8 +110,8 @@ class GeometricROM(GenerativeModel):
         amplitude_scale: torch.Tensor | None = None,
         phase_shift: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Packed node values (B, G) complex128 (see :func:`wavae.gw.synthesis.pack_nodes`) and
-        tau_end (B,) [M]. ``amplitude_scale`` (B,) multiplies the amplitude and ``phase_shift``
+        """Node values (B, G, 2) float32, (amplitude, phase) per node (the layout of
+        :func:`wavae.gw.synthesis.pack_nodes`), and tau_end (B,) [M]. ``amplitude_scale`` (B,) multiplies the amplitude and ``phase_shift``
         (B,) [rad] is added to the phase, both folded into the coefficients for free."""
         c = self.config
         coef = self.coefficients(mass_ratio, spin1z, spin2z)
@@ -119,14 +122,13 @@ class GeometricROM(GenerativeModel):
         ones = torch.ones_like(eta)
         shift = torch.zeros_like(eta) if phase_shift is None else phase_shift.reshape(-1, 1).to(eta.dtype).expand_as(eta)
         weights = torch.cat([coef[:, :ka] * eta, coef[:, ka : ka + kp], eta, ones, shift], dim=1).to(self.packed.dtype)
-        flat = weights @ self.packed  # (B, 4 G)
-        return flat.view(flat.shape[0], -1, 4).view(torch.complex128).squeeze(2), coef[:, -1]
+        flat = weights @ self.packed  # (B, 2 G)
+        return flat.view(flat.shape[0], -1, 2), coef[:, -1]
 
     def series(self, mass_ratio: torch.Tensor, spin1z: torch.Tensor, spin2z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """amplitude [M/D] and phase [rad] on the grid, (B, G) float32 each, and tau_end (B,)."""
-        packed, tau_end = self.nodes(mass_ratio, spin1z, spin2z)
-        real = torch.view_as_real(packed).view(torch.float32).view(packed.shape[0], -1, 4)
-        return real[..., 0], real[..., 2], tau_end
+        values, tau_end = self.nodes(mass_ratio, spin1z, spin2z)
+        return values[..., 0], values[..., 1], tau_end
 
     def forward(self, batch: dict[str, torch.Tensor]) -> ModelOutput:
         """Weighted squared coefficient error (the mismatch proxy) of ``batch['targets']``
@@ -147,22 +149,17 @@ class GeometricROM(GenerativeModel):
 
 
 def packed_bases(amplitude_basis: np.ndarray, phase_basis: np.ndarray, amplitude_mean: np.ndarray, phase_mean: np.ndarray) -> np.ndarray:
-    """(K_a, G), (K_p, G), (G,), (G,) -> (K_a + K_p + 3, 4 G) float32 value/slope layout; the
-    last row is a constant phase of 1 rad (it carries 2 coa_phase)."""
+    """(K_a, G), (K_p, G), (G,), (G,) -> (K_a + K_p + 3, 2 G) float32, (amplitude, phase)
+    interleaved per node; the last row is a constant phase of 1 rad (it carries 2 coa_phase)."""
     ka, g = amplitude_basis.shape
     kp = phase_basis.shape[0]
-    out = np.zeros((ka + kp + 3, g, 4))
-
-    def put(rows: slice | int, values: np.ndarray, col: int) -> None:
-        out[rows, :, col] = values
-        out[rows, :-1, col + 1] = np.diff(values, axis=-1)
-
-    put(slice(0, ka), amplitude_basis, 0)
-    put(slice(ka, ka + kp), phase_basis, 2)
-    put(ka + kp, amplitude_mean, 0)
-    put(ka + kp + 1, phase_mean, 2)
-    put(ka + kp + 2, np.ones(g), 2)
-    return out.reshape(ka + kp + 3, 4 * g).astype(np.float32)
+    out = np.zeros((ka + kp + 3, g, 2))
+    out[:ka, :, 0] = amplitude_basis
+    out[ka : ka + kp, :, 1] = phase_basis
+    out[ka + kp, :, 0] = amplitude_mean
+    out[ka + kp + 1, :, 1] = phase_mean
+    out[ka + kp + 2, :, 1] = 1.0
+    return out.reshape(ka + kp + 3, 2 * g).astype(np.float32)
 
 
 __all__ = ["GeometricROM", "RomConfig", "chebyshev_features", "feature_indices", "packed_bases"]

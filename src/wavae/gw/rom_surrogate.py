@@ -62,7 +62,7 @@ class RomSurrogate(Surrogate):
         try:
             with torch.inference_mode():
                 args = kernel_arguments(torch.zeros(2), torch.full((2,), 60.0), self.grid, 64, self.rep.delta_t)
-                kernel(torch.zeros(2, self.grid.size, 4), cross_ratio=torch.ones(2, 1), **args)
+                kernel(torch.zeros(2, self.grid.size, 2), cross_ratio=torch.ones(2, 1), **args)
         except Exception as err:  # noqa: BLE001 - any backend failure means: run eagerly
             warnings.warn(f"torch.compile is unavailable here ({type(err).__name__}: {err}); generating without it", stacklevel=2)
             self._kernel, self.compiled = None, False
@@ -113,14 +113,13 @@ class RomSurrogate(Surrogate):
         with torch.inference_mode():
             mass, q, s1, s2 = self._intrinsic(params)
             plus, cross_ratio, shift = extrinsic_factors(mass, distance, inclination, coa_phase, mass.shape[0], self.device)
-            nodes, tau_end = self.model.nodes(q, s1, s2, amplitude_scale=plus, phase_shift=shift)
+            values, tau_end = self.model.nodes(q, s1, s2, amplitude_scale=plus, phase_shift=shift)
             if self._kernel is not None:
-                values = torch.view_as_real(nodes).view(torch.float32).view(nodes.shape[0], -1, 4)
                 kw = kernel_arguments(tau_end, mass, self.grid, self.rep.n_samples, self.rep.delta_t)
                 hp, hc = self._kernel(values, cross_ratio=cross_ratio.float().reshape(-1, 1), **kw)
             else:
                 positions = node_positions(tau_end, mass, self.grid, self.rep.n_samples, self.rep.delta_t)
-                hp, hc = render(nodes, positions, cross_ratio)
+                hp, hc = render(values, positions, cross_ratio)
             return hp, hc, peak_offset(tau_end, mass, self.rep.n_samples, self.rep.delta_t)
 
     def series(self, params: Any, *, sample: bool = True, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
