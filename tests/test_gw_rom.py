@@ -130,3 +130,22 @@ def test_compiled_generation_equals_eager(rom_dir):
     # float32 phases of ~1e3 rad round differently in the two paths: ~1e-4 relative
     np.testing.assert_allclose(b.hplus, a.hplus, atol=5e-4 * scale)
     np.testing.assert_allclose(b.hcross, a.hcross, atol=5e-4 * scale)
+
+
+def test_default_model_loads_and_matches_lalsimulation():
+    from wavae.gw.surrogate import DEFAULT_MODEL_DIR
+    from wavae.gw.waveform import NEWTONIAN_TAU_CONSTANT, f_lower_for_duration
+
+    assert sum(f.stat().st_size for f in DEFAULT_MODEL_DIR.iterdir()) < 20e6
+    sur = Surrogate.load("default", device="cpu")
+    assert isinstance(sur, RomSurrogate) and len(sur.fingerprint) == 64
+    assert sur.info["metadata"]["fit"]["n_train"] >= 100_000
+    points = [(36.0, 29.0, 0.3, -0.1), (60.0, 8.0, 0.9, 0.0), (12.0, 7.0, -0.5, 0.6)]
+    wf = sur.generate(*(np.array(c) for c in zip(*points)))
+    n, dt = sur.rep.n_samples, sur.rep.delta_t
+    for row, (m1, m2, s1, s2) in enumerate(points):
+        f_lower = float(f_lower_for_duration(m1, m2, n * dt, NEWTONIAN_TAU_CONSTANT * 1.2, 0.2))
+        ref = generate_window(m1, m2, s1, s2, n_samples=n, delta_t=dt, f_lower=f_lower, approximant="SEOBNRv4_opt")
+        assert mismatch(ref.hplus, wf.hplus[row].astype(np.float64), delta_t=dt) < 2e-3
+    with pytest.raises(ValueError, match="mass_ratio=12 is outside the trained range"):
+        sur.generate(60.0, 5.0, 0.0, 0.0)
