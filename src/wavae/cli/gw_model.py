@@ -77,11 +77,16 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError("--model-config: must be a JSON object")
     if args.kl_weight is not None:
         model_config["kl_weight"] = args.kl_weight
-    cfg = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_step_epochs=args.lr_step_epochs,
-        lr_gamma=args.lr_gamma, early_stopping_patience=args.early_stopping, seed=args.seed, device=args.device,
-        num_workers=args.num_workers, progress=not args.quiet,
-    )  # fmt: skip
+    try:
+        cfg = TrainConfig(
+            epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_step_epochs=args.lr_step_epochs,
+            lr_gamma=args.lr_gamma, early_stopping_patience=args.early_stopping, seed=args.seed, device=args.device,
+            num_workers=args.num_workers, progress=not args.quiet,
+        )  # fmt: skip
+    except ValueError as err:  # name the flag, not the config field
+        field, sep, rest = str(err).partition(":")
+        flag = {"early_stopping_patience": "early-stopping"}.get(field, field.replace("_", "-"))
+        raise ValueError(f"--{flag}:{rest}" if sep and " " not in field else str(err)) from None
     train_surrogate(args.data, args.out, model=args.model, model_config=model_config, train_config=cfg, limit=args.limit, overwrite=args.overwrite)
     return 0
 
@@ -112,13 +117,14 @@ def _generate(args: argparse.Namespace) -> int:
     from wavae.gw.surrogate import Surrogate
     from wavae.io.atomic import atomic_path
 
-    sur = Surrogate.load(args.model, device=args.device)
     names = ("mass1", "mass2", "spin1z", "spin2z", "distance", "inclination", "coa_phase")
     values = [np.asarray(getattr(args, n)) for n in names]
     try:
         values = np.broadcast_arrays(*values)
     except ValueError:
         raise ValueError("--mass1/--mass2/...: give each parameter once or the same number of times") from None
+    # compiling the fused kernel pays off only for large batches
+    sur = Surrogate.load(args.model, device=args.device, compile="auto" if values[0].size >= 1000 else False)
     params = dict(zip(names, values))
     wf = sur.generate(**params, sample=not args.mean, seed=args.seed, extrapolate=args.extrapolate)
     out = Path(args.out)
