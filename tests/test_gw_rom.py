@@ -149,3 +149,18 @@ def test_default_model_loads_and_matches_lalsimulation():
         assert mismatch(ref.hplus, wf.hplus[row].astype(np.float64), delta_t=dt) < 2e-3
     with pytest.raises(ValueError, match="mass_ratio=12 is outside the trained range"):
         sur.generate(60.0, 5.0, 0.0, 0.0)
+
+
+def test_bench_times_compared_surrogates_and_handles_a_missing_mlgw(rom_dir):
+    from wavae.gw.bench import run_benchmark
+
+    result = run_benchmark(rom_dir[0], batch_sizes=[1, 4], time_budget=20.0, repeats=1, devices=["cpu"],
+                           baselines=["mlgw"], compare={"same": rom_dir[0]})  # fmt: skip
+    assert set(result["series"]) >= {"surrogate_cpu", "same_cpu"}
+    assert result["ratios"]["same_cpu/surrogate_cpu"]["n"] == [1, 4]
+    try:
+        __import__("mlgw")
+    except Exception:  # noqa: BLE001
+        assert "pip install mlgw" in result["skipped"]["mlgw"]
+    else:
+        assert result["series"]["mlgw"]["n"]

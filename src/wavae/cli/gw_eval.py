@@ -78,7 +78,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     b.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS", help="time each series may spend")
     b.add_argument("--repeats", type=int, default=3, help="timed repetitions per N (median reported)")
     b.add_argument("--device", default="cpu,cuda", help="surrogate devices; cuda is skipped when torch sees none")
-    b.add_argument("--baselines", default="SEOBNRv4,SEOBNRv4_opt,IMRPhenomXAS", help="lalsimulation approximants, or 'none'")
+    b.add_argument("--baselines", default="SEOBNRv4,SEOBNRv4_opt,IMRPhenomXAS,mlgw",
+                   help="lalsimulation approximants and/or mlgw (timed when installed, else listed as skipped), or 'none'")  # fmt: skip
     b.add_argument("--seed", type=int, default=0, help="seed of the random parameters")
     b.add_argument("--out", required=True, metavar="DIR", help="output folder for bench.json and bench.png")
     b.add_argument("--quiet", action="store_true", help="no progress lines")

@@ -35,7 +35,7 @@ from wavae.gw.prior import PARAMETERS, Prior
 
 FORMAT = "wavae-gw-bench/1"
 DEFAULT_BATCH_SIZES = (1, 10, 100, 1000, 10000)
-DEFAULT_BASELINES = ("SEOBNRv4", "SEOBNRv4_opt", "IMRPhenomXAS")
+DEFAULT_BASELINES = ("SEOBNRv4", "SEOBNRv4_opt", "IMRPhenomXAS", "mlgw")
 DEFAULT_TIME_BUDGET = 60.0  # s per series
 DEFAULT_REPEATS = 3
 WARMUP_BATCHES = 10
@@ -187,6 +187,8 @@ def run_benchmark(
         raise ValueError(f"--repeats: must be >= 1, got {repeats}")
     from wavae.gw.waveform import NEWTONIAN_TAU_CONSTANT, WaveformError, approximant_code, f_lower_for_duration, generate_polarisations
 
+    want_mlgw = "mlgw" in baselines
+    baselines = [b for b in baselines if b != "mlgw"]
     for name in baselines:
         try:
             approximant_code(name)
@@ -254,6 +256,13 @@ def run_benchmark(
         res["min_time_before_peak_s"] = shortest.get(name)
         series[name] = res
 
+    if want_mlgw:
+        timed = _time_mlgw(params, sizes, repeats, time_budget, rep.n_samples, rep.delta_t, progress)
+        if isinstance(timed, str):
+            skipped["mlgw"] = timed
+        else:
+            series["mlgw"] = timed
+            baselines = [*baselines, "mlgw"]
     ratios: dict[str, Any] = {}
     for b in baselines:
         bs = series[b]
@@ -325,6 +334,29 @@ def _time_before_peak(name: str, params: dict[str, np.ndarray], f_lower: np.ndar
         t = float(np.argmax(hp * hp + hc * hc)) * delta_t
         best = t if best is None else min(best, t)
     return best
+
+
+def _time_mlgw(params: dict[str, np.ndarray], sizes: list[int], repeats: int, time_budget: float, n_samples: int,
+               delta_t: float, progress: bool) -> dict[str, Any] | str:
+    """Time mlgw's shipped SEOBNRv4HM model (its (2,2) mode only), batched, on the same points
+    and window (t = 0 at the peak); the reason as a string when mlgw is not installed."""
+    try:
+        import mlgw
+    except Exception as err:  # noqa: BLE001 - ImportError, or TensorFlow failing to load
+        return f"mlgw is not installed or does not load ({type(err).__name__}); pip install mlgw (it needs TensorFlow)"
+    gen = mlgw.GW_generator(0)
+    theta = np.stack([params[k] for k in PARAMETERS], axis=1)
+    times = (np.arange(n_samples) - (n_samples - 1)) * delta_t + 0.05  # 1 s ending 50 ms after the peak
+    gen.get_WF(theta[:2], times, modes=(2, 2))  # warm-up call, discarded
+
+    def call(n: int) -> float:
+        t0 = time.perf_counter()
+        gen.get_WF(theta[:n], times, modes=(2, 2))
+        return time.perf_counter() - t0
+
+    out = _run_series("mlgw", "mlgw", sizes, repeats, time_budget, call, progress)
+    out["model"] = "mlgw.GW_generator(0) (SEOBNRv4HM), modes=(2, 2)"
+    return out
 
 
 def _checked_f_lower(baselines: Sequence[str], params: dict[str, np.ndarray], f_lower: np.ndarray, delta_t: float,

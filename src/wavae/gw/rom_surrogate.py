@@ -34,7 +34,7 @@ class RomSampling:
     n_samples: int
     delta_t: float
     reference_distance: float = 1.0
-    prior: dict[str, Any] = field(default_factory=lambda: json.loads(Prior().to_json()))  # draws for benchmarks
+    prior: dict[str, Any] = field(default_factory=lambda: json.loads(Prior().to_json()))  # where benchmarks draw
 
 
 class RomSurrogate(Surrogate):
@@ -48,6 +48,7 @@ class RomSurrogate(Surrogate):
         self.rep = RomSampling(int(meta["n_samples"]), float(meta["delta_t"]), float(meta.get("reference_distance", 1.0)))
         self.fingerprint = meta.get("dataset_fingerprint")
         self.grid: TimeGrid = model.config.time_grid
+        self.rep.prior = json.loads(self._benchmark_prior().to_json())
         self._kernel = None
         self.compiled = False
 
@@ -69,6 +70,15 @@ class RomSurrogate(Surrogate):
             return self
         self._kernel, self.compiled = kernel, True
         return self
+
+    def _benchmark_prior(self) -> Prior:
+        """The seed-000 prior narrowed to this model's domain (mass ratio, spins, and component
+        masses of at least half the lightest total mass), for benchmarks and demos."""
+        c, base = self.model.config, Prior()
+        spin = (max(c.spin1z[0], c.spin2z[0], base.spin1z[0]), min(c.spin1z[1], c.spin2z[1], base.spin1z[1]))
+        low = max(base.mass1[0], 0.51 * self.min_total_mass)
+        return Prior(mass1=(low, base.mass1[1]), mass2=(low, base.mass2[1]), spin1z=spin, spin2z=spin,
+                     max_mass_ratio=min(base.max_mass_ratio, c.mass_ratio[1]))  # fmt: skip
 
     @property
     def deterministic(self) -> bool:
