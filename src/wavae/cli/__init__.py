@@ -16,7 +16,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows defaults, except for required options and options without one."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.required or action.default is None or action.default is argparse.SUPPRESS:
+        if action.required or action.default is None or action.default is argparse.SUPPRESS or "(default:" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 

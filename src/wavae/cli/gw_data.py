@@ -47,12 +47,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     geo.add_argument("--layout", default="window", choices=("window", "geometric"), help="window: seed-000 1 s windows; geometric: see below")
     geo.add_argument("--mass-ratio-min", type=float, default=1.0, help="q = heavier / lighter mass")
-    geo.add_argument("--mass-ratio-max", type=float, default=10.0)
+    geo.add_argument("--mass-ratio-max", type=float, default=10.0, help="q = heavier / lighter mass")
     geo.add_argument("--edge-fraction", type=float, default=0.25, help="share of draws from the arcsine density that favours the box edges")
     geo.add_argument("--delta-tau", type=float, default=0.25, help="lalsimulation sampling interval, in units of M")
     geo.add_argument("--reference-mass", type=float, default=60.0, help="total mass [Msun] used to call lalsimulation")
-    geo.add_argument("--tau-start", type=float, default=-22000.0, help="start of the time grid, M before the peak")
-    geo.add_argument("--split", type=float, nargs=3, default=(0.9, 0.05, 0.05), metavar=("TRAIN", "VAL", "TEST"), help="split fractions")
+    geo.add_argument("--tau-start", type=float, default=-22000.0,
+                     help="start of the time grid, in units of M relative to the amplitude peak (negative); "
+                     "it sets the lightest total mass a 1 s window allows: 1 s / (|tau_start| G Msun / c^3)")  # fmt: skip
+    geo.add_argument("--split", type=float, nargs=3, default=[0.9, 0.05, 0.05], metavar=("TRAIN", "VAL", "TEST"),
+                     help="train, validation and test fractions (default: 0.9 0.05 0.05)")  # fmt: skip
     p.set_defaults(func=_datagen)
 
     q = commands.add_parser("info", help="print a summary of a dataset file")

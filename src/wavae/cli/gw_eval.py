@@ -96,7 +96,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="a report folder and optionally its column (default mismatch_hplus), e.g. "
                    "XAS=reports/default:baseline_IMRPhenomXAS_mismatch_hplus (repeatable)")  # fmt: skip
     c.add_argument("--out", required=True, help="PNG path")
-    c.add_argument("--title", default="", help="figure title")
+    c.add_argument("--title", default=None, help="figure title (default: none)")
     c.set_defaults(func=_compare)
 
 
@@ -139,7 +139,7 @@ def _compare(args: argparse.Namespace) -> int:
     from wavae.gw.report_plots import plot_mismatch_comparison
 
     series = {}
-    for label, spec in _labelled(args.report).items():
+    for label, spec in _labelled(args.report, "--report", "LABEL=DIR[:COLUMN]").items():
         folder, _, column = spec.partition(":")
         column = column or "mismatch_hplus"
         path = Path(folder) / "per_waveform.csv"
@@ -148,18 +148,19 @@ def _compare(args: argparse.Namespace) -> int:
         with open(path, newline="") as fh:
             rows = list(csv.DictReader(fh))
         if rows and column not in rows[0]:
-            raise ValueError(f"--column: {path} has no column {column!r}")
+            raise ValueError(f"--report: {path} has no column {column!r} (e.g. mismatch_hplus, mismatch_hcross)")
         series[label] = np.array([float(r[column]) for r in rows if r[column] not in ("", "nan")])
-    print(f"wrote {plot_mismatch_comparison(series, Path(args.out), args.title)}")
+    print(f"wrote {plot_mismatch_comparison(series, Path(args.out), args.title or '')}")
     return 0
 
 
-def _labelled(items: list[str] | None) -> dict[str, str]:
+def _labelled(items: list[str] | None, flag: str, form: str) -> dict[str, str]:
+    """LABEL=VALUE strings of a repeatable ``flag`` -> {label: value}."""
     out = {}
     for item in items or []:
         label, sep, path = item.partition("=")
         if not sep or not label or not path or not label.replace("_", "").isalnum():
-            raise ValueError(f"--compare: expected LABEL=RUN_DIR with a word-like label, got {item!r}")
+            raise ValueError(f"{flag}: expected {form} with a word-like label (letters, digits, _), got {item!r}")
         out[label] = path
     return out
 
@@ -170,7 +171,7 @@ def _bench(args: argparse.Namespace) -> int:
     result = run_benchmark(
         args.model, batch_sizes=_int_list(args.batch_sizes, "--batch-sizes"), time_budget=args.time_budget,
         repeats=args.repeats, devices=_names(args.device), baselines=_names(args.baselines), seed=args.seed,
-        progress=not args.quiet, compare=_labelled(args.compare),
+        progress=not args.quiet, compare=_labelled(args.compare, "--compare", "LABEL=RUN_DIR"),
     )  # fmt: skip
     files = write_benchmark(result, args.out)
     for name, r in result["ratios"].items():

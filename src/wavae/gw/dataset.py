@@ -331,21 +331,15 @@ def generate_dataset(
         return DatasetSummary(out, n_ok, n_failed, tau, 0.0, 0, 0)
 
     parts = _parts_dir(out)
-    parts.mkdir(parents=True, exist_ok=True)
-    manifest_path = parts / "manifest.json"
     started = time.perf_counter()
     engine = _engine(workers, scheduler)
     try:
-        if manifest_path.exists():
-            manifest = json.loads(manifest_path.read_text())
-            _check_same(manifest["settings"], wanted, f"the unfinished run in {parts}")
-            if manifest["shard_size"] != shard_size:
-                raise ValueError(f"--shard-size: the unfinished run in {parts} uses {manifest['shard_size']}, not {shard_size}")
-            tau = float(manifest["tau_constant"])
-        else:
+
+        def calibrate() -> dict[str, float]:
             _say(progress, f"calibrating tau = C Mc^(-5/3) f^(-8/3) on {settings.calibration_size} waveforms at {settings.calibration_f_lower:g} Hz")
-            tau = calibrate_tau_constant(settings, engine)
-            write_json(manifest_path, {"settings": wanted, "shard_size": shard_size, "tau_constant": tau})
+            return {"tau_constant": calibrate_tau_constant(settings, engine)}
+
+        tau = float(resume_manifest(parts, wanted, shard_size, calibrate)["tau_constant"])
         params = settings.prior.sample(settings.n, settings.seed)
         n_shards = -(-settings.n // shard_size)
         generated, gen_seconds = run_shards(
@@ -366,6 +360,25 @@ def generate_dataset(
         )
     _say(progress, f"wrote {out}: {n_ok} waveforms, {n_failed} rejected by lalsimulation (total {time.perf_counter() - started:.1f} s)")
     return summary
+
+
+def resume_manifest(
+    parts: Path, wanted: dict[str, Any], shard_size: int, extra: Callable[[], dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The manifest of the unfinished run in ``parts``, checked against ``wanted`` settings and
+    ``shard_size``; or, for a new run, a new manifest with them and ``extra()`` (computed only
+    then), written atomically."""
+    parts.mkdir(parents=True, exist_ok=True)
+    path = parts / "manifest.json"
+    if path.exists():
+        manifest = json.loads(path.read_text())
+        _check_same(manifest["settings"], wanted, f"the unfinished run in {parts}")
+        if manifest["shard_size"] != shard_size:
+            raise ValueError(f"--shard-size: the unfinished run in {parts} uses {manifest['shard_size']}, not {shard_size}")
+        return manifest
+    manifest = {"settings": wanted, "shard_size": shard_size, **(extra() if extra else {})}
+    write_json(path, manifest)
+    return manifest
 
 
 def run_shards(
@@ -507,13 +520,14 @@ def _fingerprint(f: h5py.File, parameters: Iterable[str] = (*PARAMETERS, "f_lowe
     return h.hexdigest()
 
 
-def read_settings(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The settings a dataset file was made with (ValueError if it is not a wavae dataset)."""
+def read_settings(path: str | os.PathLike[str], formats: Iterable[str] = (FORMAT,)) -> dict[str, Any]:
+    """The settings a dataset file was made with (ValueError if it is not a wavae dataset of
+    one of ``formats``: by default the seed-000 window layout)."""
     if not Path(path).is_file():
         raise ValueError(f"{path}: no such dataset file")
     try:
         with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != FORMAT:
+            if f.attrs.get("format") not in tuple(formats):
                 raise ValueError(f"{path} is not a wavae gravitational-wave dataset (format {f.attrs.get('format')!r})")
             return json.loads(f.attrs["settings"])
     except OSError as err:

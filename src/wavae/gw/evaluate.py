@@ -425,7 +425,7 @@ def evaluate_surrogate(
         raise ValueError(f"--data: {data.path} has points outside the model's trained domain: {err}{hint}") from None
     incl, coa = data.extrinsic["inclination"], data.extrinsic["coa_phase"]
     n, dt = data.rows.size, data.delta_t
-    deterministic = bool(getattr(surrogate, "deterministic", False))  # no latent: one draw, no latent study
+    deterministic = surrogate.deterministic  # no latent: one draw, no latent study
     if deterministic:
         latent_k = latent_m = 0
     kw = dict(delta_t=dt, f_lower=f_lower, psd=psd, taper=taper)

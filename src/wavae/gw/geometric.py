@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -123,17 +124,23 @@ def component_masses(total_mass, mass_ratio) -> tuple[np.ndarray, np.ndarray]:
     return m * q / (1.0 + q), m / (1.0 + q)
 
 
-def intrinsic_from_components(mass1, mass2, spin1z, spin2z) -> dict[str, np.ndarray]:
+def intrinsic_from_components(mass1, mass2, spin1z, spin2z) -> dict[str, Any]:
     """Physical (mass1, mass2, spin1z, spin2z) -> total_mass, mass_ratio >= 1 and the spins
-    reordered so spin1z belongs to the heavier body (the (2,2) mode is symmetric under the swap)."""
-    m1, m2 = np.asarray(mass1, dtype=float), np.asarray(mass2, dtype=float)
-    s1, s2 = np.asarray(spin1z, dtype=float), np.asarray(spin2z, dtype=float)
+    reordered so spin1z belongs to the heavier body (the (2,2) mode is symmetric under the swap).
+    numpy in, float64 numpy out; torch tensors in, tensors out (same device)."""
+    if all(type(v).__module__.startswith("torch") for v in (mass1, mass2, spin1z, spin2z)):
+        import torch
+
+        where, (m1, m2, s1, s2) = torch.where, (mass1, mass2, spin1z, spin2z)
+    else:
+        where = np.where
+        m1, m2, s1, s2 = (np.asarray(v, dtype=float) for v in (mass1, mass2, spin1z, spin2z))
     swap = m2 > m1
     return {
         "total_mass": m1 + m2,
-        "mass_ratio": np.where(swap, m2 / m1, m1 / m2),
-        "spin1z": np.where(swap, s2, s1),
-        "spin2z": np.where(swap, s1, s2),
+        "mass_ratio": where(swap, m2 / m1, m1 / m2),
+        "spin1z": where(swap, s2, s1),
+        "spin2z": where(swap, s1, s2),
     }
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,21 +28,23 @@ import numpy as np
 
 from wavae import __version__
 from wavae.gw.dataset import (
-    SPLIT_NAMES,
     _check_same,
     _fingerprint,
     _engine,
     _parts_dir,
     _shard_path,
+    _say,
+    read_settings,
+    resume_manifest,
     run_shards,
 )
 from wavae.gw.geometric import INTRINSIC, IntrinsicPrior, TimeGrid, component_masses, geometric_series
 from wavae.gw.prior import split_labels
 from wavae.gw.waveform import WaveformError, approximant_code, lalsuite_version
-from wavae.io.atomic import atomic_path, write_json
+from wavae.io.atomic import atomic_path
 
 FORMAT = "wavae-gw-geometric/1"
-__all__ = ["FORMAT", "GeometricSettings", "generate_geometric_dataset", "SPLIT_NAMES"]
+__all__ = ["FORMAT", "GeometricSettings", "generate_geometric_dataset"]
 
 
 @dataclass(frozen=True)
@@ -134,20 +135,11 @@ def generate_geometric_dataset(
     out = Path(out)
     wanted = settings.identity()
     if out.exists():
-        with h5py.File(out, "r") as f:
-            _check_same(json.loads(f.attrs["settings"]), wanted, str(out))
+        _check_same(read_settings(out, (FORMAT,)), wanted, str(out))
         _say(progress, f"{out} is already complete with these settings; nothing to do")
         return out
     parts = _parts_dir(out)
-    parts.mkdir(parents=True, exist_ok=True)
-    manifest_path = parts / "manifest.json"
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text())
-        _check_same(manifest["settings"], wanted, f"the unfinished run in {parts}")
-        if manifest["shard_size"] != shard_size:
-            raise ValueError(f"--shard-size: the unfinished run in {parts} uses {manifest['shard_size']}, not {shard_size}")
-    else:
-        write_json(manifest_path, {"settings": wanted, "shard_size": shard_size})
+    resume_manifest(parts, wanted, shard_size)
     started = time.perf_counter()
     engine = _engine(workers, scheduler)
     params = settings.prior.sample(settings.n, settings.seed)
@@ -163,11 +155,6 @@ def generate_geometric_dataset(
         _say(progress, f"{generated} waveforms in {seconds:.1f} s: {generated / seconds:.2f} waveforms/s on {engine.workers} workers")
     _say(progress, f"wrote {out}: {n_ok} waveforms, {n_failed} rejected (total {time.perf_counter() - started:.1f} s)")
     return out
-
-
-def _say(enabled: bool, message: str) -> None:
-    if enabled:
-        print(message, file=sys.stderr, flush=True)
 
 
 def _assemble(out: Path, parts: Path, settings: GeometricSettings, params: dict[str, np.ndarray], shard_size: int) -> tuple[int, int]:

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from wavae.gw.geometric import TimeGrid
-from wavae.nn.base import GenerativeModel, ModelOutput, register_model
+from wavae.nn.base import GenerativeModel, register_model
 
 
 def feature_indices(degree: int) -> np.ndarray:
@@ -70,7 +70,10 @@ class GeometricROM(GenerativeModel):
     """Buffers: ``poly`` (T, K+1) float64 coefficients of the standardised outputs,
     ``out_mean``/``out_std`` (K+1,), ``packed`` (K_a + K_p + 3, 2 G) float32 bases (rows: amplitude
     components, phase components, amplitude mean, phase mean, a constant phase; columns: per
-    node amplitude, phase)."""
+    node amplitude, phase).
+
+    Fitted by exact least squares (:mod:`wavae.gw.rom_fit`), not by the Trainer, so it has
+    no ``forward`` loss; its buffers go through the same safetensors + JSON checkpoint."""
 
     name = "geometric_rom"
     config_class = RomConfig
@@ -124,20 +127,6 @@ class GeometricROM(GenerativeModel):
         weights = torch.cat([coef[:, :ka] * eta, coef[:, ka : ka + kp], eta, ones, shift], dim=1).to(self.packed.dtype)
         flat = weights @ self.packed  # (B, 2 G)
         return flat.view(flat.shape[0], -1, 2), coef[:, -1]
-
-    def series(self, mass_ratio: torch.Tensor, spin1z: torch.Tensor, spin2z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """amplitude [M/D] and phase [rad] on the grid, (B, G) float32 each, and tau_end (B,)."""
-        values, tau_end = self.nodes(mass_ratio, spin1z, spin2z)
-        return values[..., 0], values[..., 1], tau_end
-
-    def forward(self, batch: dict[str, torch.Tensor]) -> ModelOutput:
-        """Weighted squared coefficient error (the mismatch proxy) of ``batch['targets']``
-        (B, K+1) at ``batch['params']`` (B, 3) = (q, spin1z, spin2z)."""
-        p = batch["params"].to(torch.float64)
-        pred = self.coefficients(p[:, 0], p[:, 1], p[:, 2])
-        err = pred[:, :-1] - batch["targets"][:, :-1].to(torch.float64)
-        loss = 0.5 * (err**2).sum(dim=1).mean()
-        return ModelOutput(loss, {"mismatch_proxy": loss.detach()})
 
     def load_fit(self, poly: np.ndarray, out_mean: np.ndarray, out_std: np.ndarray, packed: np.ndarray) -> None:
         """Install fitted arrays (shapes as the buffers)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,17 +24,13 @@ import h5py
 import numpy as np
 import torch
 
+from wavae.gw.dataset import _say
 from wavae.gw.geometric import INTRINSIC, TimeGrid
 from wavae.gw.geometric_dataset import FORMAT as GEOMETRIC_FORMAT
 from wavae.gw.prior import Prior
 from wavae.gw.reduced_basis import fit_basis, mismatch_weights
 from wavae.gw.rom import GeometricROM, RomConfig, packed_bases
 from wavae.io.checkpoint import save_checkpoint
-
-
-def _say(enabled: bool, message: str) -> None:
-    if enabled:
-        print(message, file=sys.stderr, flush=True)
 
 
 def read_geometric(path: str | os.PathLike[str], limit: int | None = None) -> dict[str, Any]:
@@ -77,8 +72,9 @@ def fit_geometric_rom(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Fit and save a ROM into the folder ``out``; returns the fit report (also in the metadata)."""
-    if degree < 1 or n_amplitude < 1 or n_phase < 1:
-        raise ValueError("--degree, --n-amplitude, --n-phase: must be >= 1")
+    for flag, value in (("--degree", degree), ("--n-amplitude", n_amplitude), ("--n-phase", n_phase)):
+        if value < 1:
+            raise ValueError(f"{flag}: must be an integer >= 1, got {value}")
     started = time.perf_counter()
     d = read_geometric(data, limit)
     train, val = d["split"] == 0, d["split"] == 1
@@ -120,8 +116,8 @@ def fit_geometric_rom(
     with torch.no_grad():
         feats = model.features(model.scaled_inputs(params[:, 0], params[:, 1], params[:, 2])).numpy()
     _say(progress, f"least squares: {int(train.sum())} rows x {feats.shape[1]} Chebyshev features (degree {degree})")
-    # weight each output by its share of the mismatch: std^2 (coefficients are in weighted units);
-    # outputs are independent given the features, so one solve serves all
+    # each output's least-squares fit is independent of the others (and of any per-output
+    # weight), so one solve with every output as a right-hand side serves all
     ft = feats[train]
     gram = ft.T @ ft
     gram[np.diag_indices_from(gram)] += ridge * np.trace(gram) / gram.shape[0]
@@ -130,8 +126,8 @@ def fit_geometric_rom(
 
     pred = feats @ poly * std + mean
     report = {
-        "train": _summary(pred[train], targets[train], n_amplitude),
-        "validation": _summary(pred[val], targets[val], n_amplitude),
+        "train": _summary(pred[train], targets[train]),
+        "validation": _summary(pred[val], targets[val]),
         "basis_error_validation": basis_error,
         "n_train": int(train.sum()),
         "n_validation": int(val.sum()),
@@ -139,7 +135,6 @@ def fit_geometric_rom(
         "fit_seconds": round(time.perf_counter() - started, 1),
     }
     metadata = {
-        "surrogate": "geometric_rom",
         "dataset_fingerprint": d["fingerprint"],
         "dataset_path": str(Path(data).resolve()),
         "dataset_settings": d["settings"],
@@ -161,7 +156,7 @@ def _proxy(error: np.ndarray, w: np.ndarray) -> dict[str, float]:
     return {"median": float(np.median(e)), "p99": float(np.quantile(e, 0.99)), "max": float(e.max())}
 
 
-def _summary(pred: np.ndarray, target: np.ndarray, n_amplitude: int) -> dict[str, float]:
+def _summary(pred: np.ndarray, target: np.ndarray) -> dict[str, float]:
     """Mismatch proxy 1/2 |coefficient error|^2 per row (before time/phase maximisation)."""
     e = 0.5 * ((pred[:, :-1] - target[:, :-1]) ** 2).sum(axis=1)
     tau_err = np.abs(pred[:, -1] - target[:, -1])

@@ -80,9 +80,7 @@ class RomSurrogate(Surrogate):
         return Prior(mass1=(low, base.mass1[1]), mass2=(low, base.mass2[1]), spin1z=spin, spin2z=spin,
                      max_mass_ratio=min(base.max_mass_ratio, c.mass_ratio[1]))  # fmt: skip
 
-    @property
-    def deterministic(self) -> bool:
-        return True
+    deterministic = True
 
     @property
     def min_total_mass(self) -> float:
@@ -112,16 +110,11 @@ class RomSurrogate(Surrogate):
                 problems.append(f"{name}={v[bad][0]:.4g} is outside the trained range [{lo:.4g}, {hi_text}]")
         report_domain(problems, extrapolate)
 
-    def _intrinsic(self, params: Any) -> tuple[torch.Tensor, ...]:
-        p = torch.as_tensor(params, dtype=torch.float64, device=self.device)
-        m1, m2, s1, s2 = p[:, 0], p[:, 1], p[:, 2], p[:, 3]
-        swap = m2 > m1
-        q = torch.where(swap, m2 / m1, m1 / m2)
-        return m1 + m2, q, torch.where(swap, s2, s1), torch.where(swap, s1, s2)
-
     def _face(self, params: Any, distance: Any = 1.0, inclination: Any = 0.0, coa_phase: Any = 0.0) -> tuple[torch.Tensor, ...]:
         with torch.inference_mode():
-            mass, q, s1, s2 = self._intrinsic(params)
+            p = torch.as_tensor(params, dtype=torch.float64, device=self.device)
+            intr = intrinsic_from_components(p[:, 0], p[:, 1], p[:, 2], p[:, 3])
+            mass, q, s1, s2 = (intr[k] for k in ("total_mass", "mass_ratio", "spin1z", "spin2z"))
             plus, cross_ratio, shift = extrinsic_factors(mass, distance, inclination, coa_phase, mass.shape[0], self.device)
             values, tau_end = self.model.nodes(q, s1, s2, amplitude_scale=plus, phase_shift=shift)
             if self._kernel is not None:

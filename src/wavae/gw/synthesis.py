@@ -49,16 +49,10 @@ def node_positions(tau_end: torch.Tensor, total_mass: torch.Tensor, grid: TimeGr
     ``tau_stop`` land on the last node, where the amplitude is zero."""
     tau_end = torch.as_tensor(tau_end, dtype=torch.float64).reshape(-1, 1)
     dev = tau_end.device
-    mass = torch.as_tensor(total_mass, dtype=torch.float64, device=dev).reshape(-1, 1)
-    # x = tau_stop + offset - tau_k = x_last + (n - 1 - k) * step; position = (u_first - x^(1/4)) / du
-    x_last = ((grid.tau_stop + grid.offset) - tau_end).float()
-    step = (delta_t / (mass * MTSUN_S)).float()
+    step = delta_t / (torch.as_tensor(total_mass, dtype=torch.float64, device=dev).reshape(-1, 1) * MTSUN_S)
     back = torch.arange(n_samples - 1, -1, -1, dtype=torch.float32, device=dev)
-    x = torch.addcmul(x_last, back.unsqueeze(0), step)
-    x.clamp_(min=0.0).sqrt_().sqrt_()
-    first = torch.tensor(grid.u_first / grid.du, dtype=torch.float32, device=dev)
-    pos = torch.addcmul(first, x, torch.tensor(-1.0 / grid.du, dtype=torch.float32, device=dev), out=x)
-    return pos.clamp_(0.0, grid.size - 1.001)
+    tau = torch.addcmul(tau_end.float(), back.unsqueeze(0), step.float(), value=-1.0)  # (B, N) [M]
+    return grid.position(tau).clamp_(0.0, grid.size - 1.001)
 
 
 def render(values: torch.Tensor, positions: torch.Tensor, cross_ratio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -109,8 +109,6 @@ def train_sine(
 
 def load_sine_model(run_dir: str | os.PathLike[str], device: str = "cpu") -> tuple[VAE, SineSpec, dict[str, Any]]:
     """The trained VAE (eval mode), the wave description it was trained on, and the checkpoint JSON."""
-    import wavae.nn.vae  # noqa: F401  (registers "vae")
-
     model, info = load_checkpoint(run_dir, device=device)
     sine = info.get("metadata", {}).get("sine")
     if not isinstance(model, VAE) or sine is None:
